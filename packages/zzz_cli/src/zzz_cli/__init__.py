@@ -1,0 +1,3 @@
+"""zzz_cli package."""
+
+__all__: list[str] = []

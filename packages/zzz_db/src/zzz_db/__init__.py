@@ -1,0 +1,3 @@
+"""zzz_db package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""zzz_jobs package."""
+
+__all__: list[str] = []
