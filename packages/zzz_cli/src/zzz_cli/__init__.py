@@ -1,3 +1,5 @@
-"""zzz_cli package."""
+"""zzz_cli: the ``zzz`` command line (``zzz server``, ``zzz routes``)."""
 
-__all__: list[str] = []
+from zzz_cli.main import main
+
+__all__ = ["main"]
