@@ -1,0 +1,18 @@
+"""Testing helpers: the in-process HTTP test client and its pytest plugin.
+
+:class:`TestClient` is async (``await client.get("/")``); :class:`SyncTestClient`
+is its blocking facade for plain ``def`` tests. See ``docs/testing.md``.
+"""
+
+from __future__ import annotations
+
+from zzz.testing.client import (
+    Cookie,
+    CookieJar,
+    SyncTestClient,
+    TestClient,
+    TestRequest,
+    TestResponse,
+)
+
+__all__ = ["Cookie", "CookieJar", "SyncTestClient", "TestClient", "TestRequest", "TestResponse"]

@@ -1,0 +1,130 @@
+"""SQLite specifics: inline reads never stall the event loop; WAL, foreign keys, memory DBs."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import anyio
+import pytest
+from zzz_db.repo import Repo
+
+pytestmark = pytest.mark.anyio
+
+SLOW = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
+    "SELECT count(*) FROM c"
+)
+
+
+async def _max_gap(done: anyio.Event) -> float:
+    """The longest time the loop failed to wake a 1 ms sleeper until ``done``."""
+    worst = 0.0
+    while not done.is_set():
+        start = anyio.current_time()
+        await anyio.sleep(0.001)
+        worst = max(worst, anyio.current_time() - start - 0.001)
+    return worst
+
+
+async def _measure(work) -> float:
+    done = anyio.Event()
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        gaps.append(await _max_gap(done))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ticker)
+        await anyio.sleep(0.01)
+        try:
+            await work()
+        finally:
+            done.set()
+    return gaps[0]
+
+
+async def test_slow_select_moves_off_the_loop(tmp_path):
+    repo = Repo(f"sqlite:///{tmp_path / 'slow.db'}")
+    try:
+        with anyio.fail_after(20):
+            result: list[int] = []
+
+            async def work() -> None:
+                result.append((await repo.fetch(SLOW)).rows[0][0])
+
+            gap = await _measure(work)
+            assert result == [2000000]
+            # the budget is 2 ms; allow for scheduling noise on a loaded CI box
+            assert gap < 0.03, f"event loop stalled {gap * 1000:.1f} ms"
+    finally:
+        await repo.close()
+
+
+async def test_locked_database_does_not_stall_the_loop(tmp_path):
+    path = tmp_path / "locked.db"
+    repo = Repo(f"sqlite:///{path}", busy_timeout=5)
+    try:
+        with anyio.fail_after(20):
+            await repo.execute("CREATE TABLE t (v INTEGER)")
+            await repo.execute("INSERT INTO t (v) VALUES (1)")
+            other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT INTO t (v) VALUES (2)")
+
+            async def release_later() -> None:
+                await anyio.sleep(0.3)
+                other.execute("COMMIT")
+
+            async def work() -> None:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(release_later)
+                    # WAL: a read is not blocked by the writer and runs inline
+                    assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(1,)]
+                    # the write waits for the lock on a worker thread
+                    await repo.execute("INSERT INTO t (v) VALUES (3)")
+
+            gap = await _measure(work)
+            other.close()
+            assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(3,)]
+            assert gap < 0.03, f"event loop stalled {gap * 1000:.1f} ms"
+    finally:
+        await repo.close()
+
+
+async def test_interrupted_inline_read_keeps_the_transaction(tmp_path):
+    repo = Repo(f"sqlite:///{tmp_path / 'tx.db'}")
+    try:
+        with anyio.fail_after(20):
+            await repo.execute("CREATE TABLE t (v INTEGER)")
+            async with repo.transaction():
+                await repo.execute("INSERT INTO t (v) VALUES (1)")
+                # exceeds the inline budget: interrupted, then re-run on a thread
+                assert (await repo.fetch(SLOW)).rows == [(2000000,)]
+                await repo.execute("INSERT INTO t (v) VALUES (2)")
+            assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(2,)]
+    finally:
+        await repo.close()
+
+
+async def test_pragmas_and_foreign_keys(tmp_path):
+    repo = Repo(f"sqlite:///{tmp_path / 'p.db'}")
+    try:
+        with anyio.fail_after(10):
+            assert (await repo.fetch("PRAGMA journal_mode")).rows == [("wal",)]
+            assert (await repo.fetch("PRAGMA foreign_keys")).rows == [(1,)]
+    finally:
+        await repo.close()
+
+
+async def test_memory_database_is_one_shared_connection():
+    repo = Repo("sqlite::memory:", pool_size=5)
+    assert repo.config.pool.size == 1
+    try:
+        with anyio.fail_after(10):
+            await repo.execute("CREATE TABLE t (v INTEGER)")
+            async with anyio.create_task_group() as tg:
+                for i in range(5):
+                    tg.start_soon(repo.execute, "INSERT INTO t (v) VALUES (?)", [i])
+            assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(5,)]
+    finally:
+        await repo.close()

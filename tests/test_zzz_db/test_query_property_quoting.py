@@ -1,0 +1,69 @@
+"""Property tests: any identifier and any text survive quoting, binding and fragments."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from zzz_db.dialects import get_dialect
+from zzz_db.fields import field
+from zzz_db.query import compile_insert, compile_select, fragment
+from zzz_db.schema import Schema
+
+NAMES = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+    min_size=1,
+    max_size=12,
+)
+VALUES = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(table=NAMES, column=NAMES, value=VALUES, other=VALUES)
+def test_identifiers_and_values_round_trip(table: str, column: str, value: str, other: str) -> None:
+    class PqThing(Schema, table=table):
+        text: str | None = field(default=None, column=column)
+
+    sqlite = get_dialect("sqlite")
+    conn = sqlite3.connect(":memory:")
+    try:
+        quoted = sqlite.quote(table)
+        conn.execute(f"CREATE TABLE {quoted} (id INTEGER PRIMARY KEY, {sqlite.quote(column)} TEXT)")
+        for text in (value, other):
+            statement = compile_insert(PqThing, {"text": text}, sqlite)
+            conn.execute(statement.sql, statement.params)
+        query = PqThing.query().where(text=value).order_by("id")
+        rows = conn.execute(*compile_select(query, sqlite)).fetchall()
+        assert [row[1] for row in rows] == [t for t in (value, other) if t == value]
+        contains = PqThing.query().where(text__contains=value)
+        found = [row[1] for row in conn.execute(*compile_select(contains, sqlite))]
+        assert value in found
+        assert all(value.lower() in t.lower() or value in t for t in found)
+        frag = PqThing.query().where(fragment("? = ?", PqThing.c.text, other))
+        assert other in [row[1] for row in conn.execute(*compile_select(frag, sqlite))]
+    finally:
+        conn.close()
+
+
+TOKENS = st.sampled_from(["a", "b", " ", "%", "'", "\\?", "\\a"])
+PIECES = st.lists(st.lists(TOKENS, max_size=4).map("".join), min_size=1, max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=PIECES)
+def test_fragment_slots_and_escapes(pieces: list[str]) -> None:
+    args = list(range(len(pieces) - 1))
+    frag = fragment("?".join(pieces), *args)
+    query = PqRow.query().select(frag)
+    text = [p.replace("\\?", "?") for p in pieces]
+    sqlite_sql, sqlite_params = compile_select(query, "sqlite")
+    assert sqlite_sql == f'SELECT {"?".join(text)} FROM "pq_rows"'
+    assert sqlite_params == args
+    pg_sql, pg_params = compile_select(query, "postgres")
+    assert pg_sql == f'SELECT {"%s".join(t.replace("%", "%%") for t in text)} FROM "pq_rows"'
+    assert pg_params == args
+
+
+class PqRow(Schema, table="pq_rows"):
+    value: int = 0
