@@ -143,4 +143,3 @@ def create_app(settings: ExampleSettings | None = None) -> App:
         on_startup=[lambda: setup_database(repo)],
         on_shutdown=[repo.close],
     )
-

@@ -20,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
-
 from zzz.exceptions import ImproperlyConfigured
 from zzz.settings import Settings
 

@@ -66,7 +66,12 @@ class UserController:
             The conn with the page (or the ``rows`` block) rendered.
         """
         result = await search_users(self.repo, q, page, self.page_size)
-        context = {"title": "Users", "users": result.users, "q": result.q, "page": result}
+        context: dict[str, Any] = {
+            "title": "Users",
+            "users": result.users,
+            "q": result.q,
+            "page": result,
+        }
         if htmx.is_htmx(conn) and htmx.htmx_target(conn) in _FRAGMENT_TARGETS:
             return conn.render("users/index", block="rows", **context)
         return conn.render("users/index", **context)
@@ -122,7 +127,14 @@ class UserController:
         result = await self.repo.insert(user_changeset(User, params))
         if isinstance(result, Ok):
             return await self._saved(conn, result.value, "User created.")
-        return self._form_errors(conn, "users/new", "New user", "/users", params, result.value)
+        return self._form_errors(
+            conn,
+            page="users/new",
+            title="New user",
+            action="/users",
+            params=params,
+            cs=result.value,
+        )
 
     async def edit(self, conn: Conn, id: int) -> Conn:
         """The form to edit a user.
@@ -172,7 +184,13 @@ class UserController:
                 errors=result.value.errors,
             )
         return self._form_errors(
-            conn, "users/edit", f"Edit {user.name}", f"/users/{id}", params, result.value, user
+            conn,
+            page="users/edit",
+            title=f"Edit {user.name}",
+            action=f"/users/{id}",
+            params=params,
+            cs=result.value,
+            user=user,
         )
 
     async def delete(self, conn: Conn, id: int) -> Conn:
@@ -246,6 +264,7 @@ class UserController:
     @staticmethod
     def _form_errors(
         conn: Conn,
+        *,
         page: str,
         title: str,
         action: str,
@@ -254,7 +273,7 @@ class UserController:
         user: User | None = None,
     ) -> Conn:
         """The form again with the submitted values and the errors (422)."""
-        context = {
+        context: dict[str, Any] = {
             "title": title,
             "form": _form_values(params, user),
             "errors": cs.errors,

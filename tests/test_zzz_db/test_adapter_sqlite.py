@@ -128,3 +128,39 @@ async def test_memory_database_is_one_shared_connection():
             assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(5,)]
     finally:
         await repo.close()
+
+
+async def test_cancelled_thread_statement_is_interrupted(tmp_path):
+    repo = Repo(f"sqlite:///{tmp_path / 'cancel.db'}", pool_size=1)
+    huge = SLOW.replace("2000000", "200000000")
+    try:
+        with anyio.fail_after(10):
+            await repo.execute("CREATE TABLE t (v INTEGER)")
+            start = anyio.current_time()
+            with anyio.move_on_after(0.1) as scope:
+                await repo.execute(f"INSERT INTO t (v) {huge}")
+            assert scope.cancelled_caught
+            assert anyio.current_time() - start < 1.0
+            # the connection was retired; a fresh one works and the insert left nothing
+            assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(0,)]
+            await repo.execute("INSERT INTO t (v) VALUES (1)")
+    finally:
+        await repo.close()
+
+
+async def test_cancelled_stream_and_transaction(tmp_path):
+    repo = Repo(f"sqlite:///{tmp_path / 'cancel2.db'}", pool_size=1)
+    huge = SLOW.replace("2000000", "200000000").replace("SELECT count(*) FROM c", "SELECT x FROM c")
+    try:
+        with anyio.fail_after(10):
+            await repo.execute("CREATE TABLE t (v INTEGER)")
+            with anyio.move_on_after(0.1):
+                async for _chunk in repo.stream_rows(huge + " ORDER BY x DESC", chunk_size=10):
+                    pass
+            with anyio.move_on_after(0.1):
+                async with repo.transaction():
+                    await repo.execute("INSERT INTO t (v) VALUES (1)")
+                    await repo.execute(f"INSERT INTO t (v) {huge}")
+            assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(0,)]
+    finally:
+        await repo.close()

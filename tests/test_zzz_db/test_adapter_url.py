@@ -80,9 +80,7 @@ def test_repo_options_from_url_and_keywords():
         Repo("sqlite:///x.db", acquire_timeout=0)
 
 
-_TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12
-)
+_TEXT = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=12)
 
 
 @settings(max_examples=200, deadline=None)

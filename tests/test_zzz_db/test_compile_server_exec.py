@@ -26,6 +26,7 @@ from zzz_db.query import (
     OnConflict,
     Query,
     compile_aggregate,
+    compile_create_table,
     compile_delete_all,
     compile_exists,
     compile_get,
@@ -322,3 +323,41 @@ def test_injection_attempts_are_harmless(env: Env, evil: str) -> None:
     env.run(compile_insert(author, _author("x", email=evil, meta={"k": evil}), env.dialect))
     assert [a.meta for a in env.fetch(author.query().where(email=evil))] == [{"k": evil}]
     assert env.run(compile_aggregate(author.query(), "count", None, env.dialect)) == [(5,)]
+
+
+def test_create_table_from_schema(env: Env) -> None:
+    class SvTyped(Schema, table=f"d1_sv_typed_{secrets.token_hex(4)}", timestamps=True):
+        code: str = field(unique=True)
+        title: str = field(default="", size=40)
+        color: SvColor = SvColor.RED
+        price: Decimal = field(default=Decimal(0), precision=12, scale=4)
+        amount: Decimal | None = None
+        key: uuid.UUID | None = None
+        flag: bool = False
+        prefs: SvPrefs | None = None
+        day: dt.date | None = None
+        at: dt.time | None = None
+        blob: bytes | None = None
+        ratio: float = 0.0
+
+    table = SvTyped.__schema__.table
+    env.run((compile_create_table(SvTyped, env.dialect), []))
+    try:
+        env.run((compile_create_table(SvTyped, env.dialect, if_not_exists=True), []))
+        when = dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+        key = uuid.uuid4()
+        values = {
+            "code": "c1", "title": "t", "color": SvColor.BLUE, "price": Decimal("12.3456"),
+            "amount": Decimal("0.5"), "key": key, "flag": True, "prefs": SvPrefs(theme="x"),
+            "day": dt.date(2024, 1, 2), "at": dt.time(3, 4, 5), "blob": b"\x01", "ratio": 0.25,
+            "inserted_at": when,
+        }  # fmt: skip
+        env.run(compile_insert(SvTyped, values, env.dialect))
+        got = env.fetch(SvTyped.query())[0]
+        for name, value in values.items():
+            assert getattr(got, name) == value, name
+        duplicate = compile_insert(SvTyped, {**values, "title": "other"}, env.dialect)
+        with pytest.raises(Exception, match=r"(?i)duplicate|unique"):
+            env.run(duplicate)
+    finally:
+        env.run((f"DROP TABLE IF EXISTS {table}", []))

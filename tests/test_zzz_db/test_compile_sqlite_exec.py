@@ -26,6 +26,7 @@ from zzz_db.query import (
     OnConflict,
     Query,
     compile_aggregate,
+    compile_create_table,
     compile_delete,
     compile_delete_all,
     compile_exists,
@@ -363,3 +364,40 @@ def test_injection_attempts_are_harmless(db: sqlite3.Connection, evil: str) -> N
     run(db, compile_delete_all(ExAuthor.query().where(email=evil), SQLITE))
     assert run(db, compile_aggregate(ExAuthor.query(), "count", None, SQLITE)) == [(4,)]
     assert run(db, compile_aggregate(ExBook.query(), "count", None, SQLITE)) == [(3,)]
+
+
+def test_create_table_from_schema() -> None:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(compile_create_table(ExAuthor, SQLITE))
+        conn.execute(compile_create_table(ExBook, SQLITE, if_not_exists=True))
+        rows = [author("ann", age=3, token=uuid.uuid4(), wakes_at=dt.time(1, 2))]
+        inserted = run(conn, compile_insert(ExAuthor, rows, SQLITE, returning=True))
+        loaded = SQLITE.loader(ExAuthor)(inserted[0])
+        assert loaded.id == 1
+        assert loaded.wakes_at == dt.time(1, 2)
+        with pytest.raises(sqlite3.IntegrityError):
+            run(conn, compile_insert(ExAuthor, {"name": None, "email": "x"}, SQLITE))
+    finally:
+        conn.close()
+
+
+def test_create_table_sql_per_dialect() -> None:
+    class ExKeyed(Schema, table="ex_keyed", primary_key=("a", "b")):
+        a: int
+        b: str = field(size=10)
+        color: ExColor = ExColor.RED
+        note: str | None = field(default=None, unique=True)
+
+    assert compile_create_table(ExKeyed, "postgres") == (
+        'CREATE TABLE "ex_keyed" ("a" BIGINT NOT NULL, "b" VARCHAR(10) NOT NULL, '
+        '"color" VARCHAR(4) NOT NULL, "note" TEXT UNIQUE, PRIMARY KEY ("a", "b"))'
+    )
+    assert compile_create_table(ExKeyed, "mysql") == (
+        "CREATE TABLE `ex_keyed` (`a` BIGINT NOT NULL, `b` VARCHAR(10) NOT NULL, "
+        "`color` VARCHAR(4) NOT NULL, `note` VARCHAR(255) UNIQUE, PRIMARY KEY (`a`, `b`))"
+    )
+    assert compile_create_table(ExBook, "sqlite") == (
+        'CREATE TABLE "ex_books" ("id" INTEGER PRIMARY KEY, "title" TEXT NOT NULL, '
+        '"pages" INTEGER NOT NULL, "author_id" INTEGER)'
+    )

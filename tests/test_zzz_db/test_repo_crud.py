@@ -274,8 +274,11 @@ async def test_mysql_without_returning_reselects(db_url, unique):
     name = unique("noret")
 
     class Item(Schema, table=name, timestamps=True):
+        id: int | None = None
         label: str
         qty: int = 0
+        inserted_at: dt.datetime | None = None
+        updated_at: dt.datetime | None = None
 
     repo = Repo(db_url, dialect=MySQLDialect(mariadb=False, version=(8, 0, 18)))
     try:
@@ -291,6 +294,8 @@ async def test_mysql_without_returning_reselects(db_url, unique):
             result = await repo.update(changeset(item, {"qty": "9"}).cast(["qty"]))
             assert isinstance(result, Ok)
             assert result.value.qty == 9
+            assert result.value.updated_at is not None
+            assert item.updated_at is not None
             assert result.value.updated_at >= item.updated_at
             await repo.delete(result.value)
             assert await repo.get(Item, item.id) is None

@@ -218,9 +218,9 @@ def test_no_writer(make_conn) -> None:
 
 
 def test_json_without_orjson(monkeypatch) -> None:
-    import zzz.conn
+    import zzz.conn._json
 
-    monkeypatch.setattr(zzz.conn, "_orjson", None)
+    monkeypatch.setattr(zzz.conn._json, "_orjson", None)
     assert json_dumps({"a": "é", "b": {1, 2} - {1}}) == '{"a":"é","b":[2]}'.encode()
     assert json_loads(b'{"a": [1]}') == {"a": [1]}
     with pytest.raises(ValueError, match="nested too deeply"):

@@ -347,3 +347,25 @@ async def test_server_task_cancelled_from_outside_releases_the_port() -> None:
             tg.cancel_scope.cancel()
     with pytest.raises(OSError):
         await anyio.connect_tcp(host, port)
+
+
+def test_uvloop_backend(tmp_path: Path) -> None:
+    """The asyncio fast path on uvloop (the anyio_backend fixture uses the stdlib loop)."""
+    pytest.importorskip("uvloop")
+
+    async def scenario(tmp: Path) -> list[httpx.Response]:
+        large = tmp / "large.bin"
+        large.write_bytes(b"z" * 200_000)
+        async with running(Echo()) as (_, url), httpx.AsyncClient() as client:
+            return [
+                await client.post(url + "/u", content=b"payload"),
+                await client.get(url + "/stream"),
+                await client.get(url + f"/file?path={large}"),
+            ]
+
+    posted, streamed, file = anyio.run(
+        scenario, tmp_path, backend="asyncio", backend_options={"use_uvloop": True}
+    )
+    assert posted.text.endswith("body=payload")
+    assert streamed.text == "one,two,three"
+    assert file.content == b"z" * 200_000

@@ -147,3 +147,9 @@ def test_helper_registration_validation(tmp_path: Path) -> None:
         templates.register_helper("a b", len)
     with pytest.raises(TypeError):
         templates.register_helper("x", "not callable")  # type: ignore[arg-type]
+
+
+def test_strict_mode_does_not_apply_below_block_params() -> None:
+    """As in Handlebars: ``{{p.missing}}`` with block parameter ``p`` renders empty."""
+    template = Template.from_string("{{#each xs as |p|}}[{{p.missing}}]{{/each}}")
+    assert template.render({"xs": ["a"]}) == "[]"

@@ -248,3 +248,9 @@ def test_data_frames_reach_nested_partials() -> None:
     ctx = {"xs": [{"ys": [1, 2]}, {"ys": [3]}]}
     out = render("{{#each xs}}{{#each ys}}{{> c}}{{/each}}{{/each}}", ctx, partials=partials)
     assert out == "00,01,10,"
+
+
+def test_slots_see_the_callers_loop_variables() -> None:
+    partials = {"components/item": "<li>{{yield}}</li>"}
+    source = '{{#each xs as |x|}}{{#component "item"}}{{@index}}:{{x}}{{/component}}{{/each}}'
+    assert render(source, {"xs": ["a", "b"]}, partials=partials) == "<li>0:a</li><li>1:b</li>"

@@ -211,6 +211,8 @@ class App:
             secure_cookies=s.secure_cookies,
             debug=self.debug,
         )
+        self._checked_orders: set[tuple[int, ...]] = set()
+        self._check_order(self.plugs, "App(plugs=...)")
         self._hosts = _HostPolicy(s.allowed_hosts)
         self._host_cache: dict[bytes, bool] = {}
         self._plans: dict[int, _Plan] = {}
@@ -235,7 +237,27 @@ class App:
             checked.append(plug)
         return tuple(checked)
 
+    def _check_order(self, plugs: tuple[Plug, ...], where: str) -> None:
+        """Validate ``provides``/``requires`` order (``zzz.plugs.check_order``), once per pipeline."""
+        key = tuple(map(id, plugs))
+        if key in self._checked_orders:
+            return
+        self._checked_orders.add(key)
+        if not any(getattr(plug, "requires", None) for plug in plugs):
+            return  # nothing to check: avoid importing zzz.plugs at all
+        from zzz.plugs import check_order
+
+        try:
+            check_order(plugs)
+        except ImproperlyConfigured as exc:
+            raise ImproperlyConfigured(f"{where}: {exc}") from None
+
     def _plan(self, route: Route) -> _Plan:
+        self._check_order(
+            self.plugs + tuple(route.pipeline),
+            f"route {'|'.join(route.methods)} {route.path} (declared at {route.location}) "
+            "with the app plugs before its pipeline",
+        )
         target: NativeApp | None = None
         if route.kind == "forward":
             mounted = route.handler
@@ -364,7 +386,7 @@ class App:
         if isinstance(result, Found):
             await self._run_route(conn, result)
         elif isinstance(result, AutomaticOptions):
-            conn.put_resp_header("allow", ", ".join(result.allow)).resp(204, b"")
+            await self._automatic_options(conn, result)
         elif isinstance(result, MethodNotAllowed):
             raise HTTPError(405, "Method Not Allowed", {"allow": ", ".join(result.allow)})
         elif isinstance(result, Redirect):
@@ -385,7 +407,23 @@ class App:
                 "(call e.g. conn.text(...) or conn.put_status(...).resp(...) before halt())"
             )
 
-    async def _run_route(self, conn: Conn, found: Any) -> None:
+    async def _automatic_options(self, conn: Conn, result: AutomaticOptions) -> None:
+        """Answer ``OPTIONS`` for a path without an OPTIONS route (204 + ``Allow``).
+
+        A CORS preflight (``Access-Control-Request-Method``) first runs the
+        pipeline of the route it asks about, so a route-level ``CORS`` plug
+        answers it; if no plug responds, the plain 204 is sent.
+        """
+        requested = conn.headers.get("access-control-request-method")
+        if requested:
+            found = self.router.match(requested.strip().upper(), self._route_path(conn.head))
+            if isinstance(found, Found):
+                plan, _ = self._enter_route(conn, found)
+                if await self._run_pipeline(conn, plan.pipeline) or conn.state != "unset":
+                    return
+        conn.put_resp_header("allow", ", ".join(result.allow)).resp(204, b"")
+
+    def _enter_route(self, conn: Conn, found: Any) -> tuple[_Plan, dict[str, Any]]:
         route = found.route
         plan = self._plans.get(id(route))
         if plan is None:
@@ -398,11 +436,22 @@ class App:
             if raw:
                 kwargs = signature.cast_path_params(raw)
                 conn.set_path_params({**raw, **kwargs})
-        for plug in plan.pipeline:
+        return plan, kwargs
+
+    async def _run_pipeline(self, conn: Conn, pipeline: tuple[Plug, ...]) -> bool:
+        """Run plugs in order; return whether one halted."""
+        for plug in pipeline:
             await plug(conn)
             if conn.halted:
                 self._check_halted(conn, plug)
-                return
+                return True
+        return False
+
+    async def _run_route(self, conn: Conn, found: Any) -> None:
+        plan, kwargs = self._enter_route(conn, found)
+        signature = plan.signature
+        if await self._run_pipeline(conn, plan.pipeline):
+            return
         if plan.target is not None:
             await self._forward(conn, plan.target, found)
             return

@@ -8,7 +8,7 @@ config::
     field            dev                         test                     prod
     debug            True                        False                    False
     secret_key       an insecure fixed dev key   required                 required (>= 32 chars)
-    allowed_hosts    localhost, 127.0.0.1, ::1   + testserver             required
+    allowed_hosts    local + testserver          local + testserver       required
     secure_cookies   by request scheme           by request scheme        True
 
 A missing or invalid setting raises :class:`~zzz.exceptions.ImproperlyConfigured`
@@ -147,7 +147,8 @@ class Settings(BaseSettings):
         if self.debug is None:
             self.debug = env == "dev"
         if env == "dev":
-            for host in _LOCAL_HOSTS:
+            # the in-process TestClient's host, as Django's test runner adds it
+            for host in (*_LOCAL_HOSTS, "testserver"):
                 if host not in self.allowed_hosts:
                     self.allowed_hosts.append(host)
         elif env == "test" and not self.allowed_hosts:

@@ -86,7 +86,8 @@ def field(
         A pydantic ``FieldInfo`` carrying a :class:`FieldOptions`.
 
     Example:
-        >>> from zzz_db import Schema, field
+        >>> from zzz_db.fields import field
+        >>> from zzz_db.schema import Schema
         >>> class Tag(Schema, table="tags"):
         ...     name: str = field(column="label", size=40)
     """
@@ -171,7 +172,8 @@ def timestamps(
         The configuration value.
 
     Example:
-        >>> from zzz_db import Schema, timestamps
+        >>> from zzz_db.fields import timestamps
+        >>> from zzz_db.schema import Schema
         >>> class Event(Schema, table="events", timestamps=timestamps(inserted_at="created_at")):
         ...     name: str
     """

@@ -100,6 +100,7 @@ class ServerConfig:
         graceful_timeout: Seconds that in-flight requests get to finish on shutdown
             before their connections are cancelled. Shutdown never takes longer.
         root_path: Mount prefix passed to the app (ASGI ``root_path``).
+        access_log: Log one line per request (``zzz.server.access`` logger, INFO).
         proxy_headers: Trust ``X-Forwarded-For``/``X-Forwarded-Proto`` from the
             addresses in ``forwarded_allow_ips`` (off by default: only enable it behind
             a proxy you control).
@@ -126,6 +127,7 @@ class ServerConfig:
     sni: Mapping[str, Certificate] = field(default_factory=dict)
     graceful_timeout: float = 10.0
     root_path: str = ""
+    access_log: bool = False
     proxy_headers: bool = False
     forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
     backlog: int = 2048

@@ -47,6 +47,7 @@ from zzz.types import NativeApp, RequestHead
 __all__ = ["Connection", "ConnectionSettings"]
 
 logger = logging.getLogger("zzz.server")
+access_logger = logging.getLogger("zzz.server.access")
 
 _READ_SIZE = 65536
 #: Seconds to wait for the client to close after the server decided to close.
@@ -75,6 +76,7 @@ class ConnectionSettings:
         parser_kind: ``"h11"`` or ``"httptools"``.
         ssl_context: Server TLS context, or ``None`` for plain HTTP.
         root_path: Mount prefix, prepended to ``RequestHead.path``.
+        access_log: Log each request to the ``zzz.server.access`` logger.
         proxy_headers: Honour ``X-Forwarded-For``/``-Proto`` from trusted peers.
         trusted: Networks whose forwarding headers are trusted.
         trust_all: Trust forwarding headers from every peer.
@@ -85,6 +87,7 @@ class ConnectionSettings:
     parser_kind: Literal["h11", "httptools"] = "h11"
     ssl_context: ssl.SSLContext | None = None
     root_path: str = ""
+    access_log: bool = False
     proxy_headers: bool = False
     trusted: tuple[_Network, ...] = ()
     trust_all: bool = False
@@ -106,6 +109,7 @@ class ConnectionSettings:
             parser_kind=config.resolved_http(),
             ssl_context=ssl_context,
             root_path=config.root_path,
+            access_log=config.access_log,
             proxy_headers=config.proxy_headers,
             trusted=tuple(ipaddress.ip_network(ip, strict=False) for ip in ips if ip != "*"),
             trust_all="*" in ips,
@@ -372,6 +376,8 @@ class Connection:
                     await exchange.respond_error(500, "Internal Server Error", {})
                 else:
                     await exchange.end()
+            if settings.access_log:
+                self._log_access(event, exchange.status)
             if not exchange.keep_alive:
                 return True
             if not exchange.body_complete and not await exchange.discard_body():
@@ -385,6 +391,17 @@ class Connection:
     async def _reject(self, exc: HTTPError) -> None:
         with contextlib.suppress(ClientDisconnected):
             await self.send(error_response(exc.status, exc.detail))
+
+    def _log_access(self, head: Head, status: int) -> None:
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
+        access_logger.info(
+            '%s - "%s %s HTTP/%s" %d',
+            client,
+            head.method.decode("latin-1"),
+            head.target.decode("latin-1"),
+            head.http_version.decode("latin-1"),
+            status,
+        )
 
     def _describe(self, head: Head) -> str:
         return f"{head.method.decode('latin-1')} {head.target.decode('latin-1')!r}"

@@ -61,6 +61,7 @@ class Exchange:
         "finished",
         "keep_alive",
         "started",
+        "status",
     )
 
     def __init__(self, conn: Connection, head: Head) -> None:
@@ -73,6 +74,7 @@ class Exchange:
         self._remaining: int | None = None
         self.keep_alive = head.keep_alive
         self.started = False
+        self.status = 0
         self.finished = False
         self.broken = False
         length = head.content_length
@@ -163,6 +165,7 @@ class Exchange:
             head_request=self._head_request,
         )
         self.started = True
+        self.status = status
         self.keep_alive = head.keep_alive
         if head.body_allowed and body:
             if len(body) <= _COALESCE_LIMIT:
@@ -196,6 +199,7 @@ class Exchange:
             head_request=self._head_request,
         )
         self.started = True
+        self.status = status
         self.keep_alive = head.keep_alive
         self._chunked = head.chunked
         self._body_allowed = head.body_allowed
@@ -268,6 +272,7 @@ class Exchange:
                 head_request=self._head_request,
             )
             self.started = True
+        self.status = status
             self.keep_alive = head.keep_alive
             if not head.body_allowed or not count:
                 await self._conn.send(head.data)

@@ -73,8 +73,8 @@ class HttptoolsParser(BaseRequestParser):
         self._new_parser = httptools.HttpRequestParser
         self._upgrade_error: type[Exception] = httptools.HttpParserUpgrade
         self._error_types: type[Exception] = httptools.HttpParserError
-        self._parser: Any = None
         self._calls = _Callbacks()
+        self._parser: Any = None
         self._upgraded = False
         self._dechunk: ChunkScanner | None = None
 
@@ -90,14 +90,20 @@ class HttptoolsParser(BaseRequestParser):
             raise ProtocolError(400, f"malformed request: {exc}") from exc
 
     def _parse_head(self, head: bytes, info: HeadInfo) -> Head:
-        calls = _Callbacks()
-        self._calls = calls
-        self._parser = self._new_parser(calls)
+        calls = self._calls
+        calls.url = b""
+        calls.headers = []
+        calls.complete = False
+        parser = self._parser
+        if parser is None:
+            # A fresh llhttp parser after an Upgrade/CONNECT pause; otherwise the one
+            # that completed the previous keep-alive request is ready for the next.
+            parser = self._parser = self._new_parser(calls)
         self._upgraded = False
         self._dechunk = None
         self._feed(head)
         return Head(
-            self._parser.get_method(),
+            parser.get_method(),
             calls.url,
             calls.headers,
             info.http_version,
@@ -133,6 +139,7 @@ class HttptoolsParser(BaseRequestParser):
     def _end_body(self) -> None:
         info = self._info
         assert info is not None
-        if not (info.connect or self._upgraded or self._calls.complete):
+        if info.connect or self._upgraded:
+            self._parser = None
+        elif not self._calls.complete:
             raise ProtocolError(400, "request body framing is inconsistent")
-        self._parser = None

@@ -223,6 +223,12 @@ class Server:
                     continue
                 logger.debug("accept failed: %r", exc)
                 continue
+            except Exception:
+                # Never let one bad accept end the server.
+                limiter.release()
+                logger.exception("unexpected error while accepting a connection")
+                await anyio.sleep(_ACCEPT_RETRY_DELAY)
+                continue
             except BaseException:
                 limiter.release()
                 raise

@@ -116,6 +116,7 @@ class ExprGen:
         elif not path.scoped and (bp := sc.bparam(parts[0])) is not None:
             base = bp
             parts.pop(0)
+            strict = False  # as Handlebars: paths below a block parameter are not strict
         elif self.options.compat and not path.scoped:
             first = parts.pop(0)
             if strict:

@@ -122,7 +122,12 @@ class _Gen(ExprGen):
                 return
             self.call(head, node.params, node.hash, sc)
         assert isinstance(head, PathExpr)
-        self.emit(f"w({out}({self.path(head, sc, strict=True)}))")
+        value = self.path(head, sc, strict=True)
+        if node.escaped and value.startswith(("_lks(", "_lk(")):
+            # Fused lookup + escape: one call per {{a.b}} on the hot path.
+            self.emit(f"w(_e{value[1:]})")
+        else:
+            self.emit(f"w({out}({value}))")
 
     def partial(self, node: Partial, sc: Scope) -> None:
         fn = self.target("partial", node.name, node.offset)
@@ -170,6 +175,22 @@ class _Gen(ExprGen):
             bparams.append((name, var))
         inner = Scope(ctx, dp, data, (), tuple(bparams), top=False)
         self.program(program, inner)
+        self.emit("return ''.join(_b)")
+        self.indent -= 1
+        self.loops = saved
+        return fn
+
+    def slot(self, program: Program | None, sc: Scope) -> str:
+        """Emit ``def _fN()`` rendering a component slot in the caller's scope (a closure:
+        it sees the caller's context, block parameters and ``@index``)."""
+        fn = self.var("_f")
+        self.emit(f"def {fn}():")
+        saved = self.loops
+        self.indent += 1
+        self.loops = 0
+        self.emit("_b = []")
+        self.emit("w = _b.append")
+        self.program(program, sc)
         self.emit("return ''.join(_b)")
         self.indent -= 1
         self.loops = saved
@@ -371,13 +392,13 @@ class _Gen(ExprGen):
                 slot = self.literal_name(child, "#slot")
                 if slot in slots:
                     raise self.error(f"slot {slot!r} is filled twice", child.offset)
-                slots[slot] = self.closure(child.program, sc, ())
+                slots[slot] = self.slot(child.program, sc)
             else:
                 default.append(child)
         if body is not None and any(not isinstance(n, Content) or n.value for n in default):
-            slots["default"] = self.closure(Program(default), sc, ())
+            slots["default"] = self.slot(Program(default), sc)
         ctx = "{" + ", ".join(f"{k!r}: {self.expr(v, sc)}" for k, v in node.hash) + "}"
-        calls = ", ".join(f"{k!r}: lambda: {v}({sc.ctx}, {sc.data}, ())" for k, v in slots.items())
+        calls = ", ".join(f"{k!r}: {v}" for k, v in slots.items())
         self.emit(f"{fn}({ctx}, None, {{**{sc.data}, '_slots': {{{calls}}}}}, w)")
 
     # -- functions -----------------------------------------------------------------------
@@ -397,6 +418,8 @@ def _namespace() -> dict[str, Any]:
         "_raw": runtime._raw,
         "_lk": runtime._lk,
         "_lks": runtime._lks,
+        "_elk": runtime._escape_lookup,
+        "_elks": runtime._escape_lookup_strict,
         "_clk": runtime._compat_lookup,
         "_clks": runtime._compat_lookup_strict,
         "_depth": runtime._depth,

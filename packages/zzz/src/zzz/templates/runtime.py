@@ -220,6 +220,24 @@ def _lks(obj: Any, key: str, where: tuple[str, int, int]) -> Any:
     return value
 
 
+def _escape_lookup(obj: Any, key: str) -> str:
+    """``escape(_lk(obj, key))`` in one call."""
+    value = obj.get(key) if type(obj) is dict else _get(obj, key, None)
+    if type(value) is str and _NEEDS_ESCAPE(value) is None:
+        return value
+    return escape(value)
+
+
+def _escape_lookup_strict(obj: Any, key: str, where: tuple[str, int, int]) -> str:
+    """``escape(_lks(obj, key, where))`` in one call."""
+    value = obj.get(key, _MISSING) if type(obj) is dict else _get(obj, key, _MISSING)
+    if value is _MISSING:
+        raise _undefined(obj, key, where)
+    if type(value) is str and _NEEDS_ESCAPE(value) is None:
+        return value
+    return escape(value)
+
+
 def _depth(depths: tuple[Any, ...], n: int) -> Any:
     """The context ``n`` levels up (``../``), or ``None`` above the root."""
     return depths[n] if n < len(depths) else None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any, TypeVar
@@ -105,6 +106,7 @@ class SqliteConnection(Connection):
         busy_timeout: float,
         statement_timeout: float | None,
         inline_budget: float,
+        memory: bool = False,
     ) -> None:
         super().__init__()
         self._raw = raw
@@ -113,6 +115,12 @@ class SqliteConnection(Connection):
         self._budget = inline_budget
         self._deadline = _INF
         self._closed = False
+        #: A cancelled thread call is abandoned (and the statement interrupted) except for
+        #: in-memory databases, whose only connection holds all the data.
+        self._abandonable = not memory
+        #: Set while no worker thread uses the connection (``close`` waits for it).
+        self._idle = threading.Event()
+        self._idle.set()
         self.server_version = sqlite3.sqlite_version_info
         raw.set_progress_handler(self._progress, _PROGRESS_STEPS)
 
@@ -162,6 +170,7 @@ class SqliteConnection(Connection):
             busy_timeout=busy_timeout,
             statement_timeout=statement_timeout,
             inline_budget=inline_budget,
+            memory=path == ":memory:",
         )
 
     def _progress(self) -> int:
@@ -169,6 +178,14 @@ class SqliteConnection(Connection):
 
     async def _threaded(self, fn: Callable[[], T], sql: str) -> T:
         def run() -> T:
+            idle = self._idle
+            idle.clear()
+            try:
+                return run_statement()
+            finally:
+                idle.set()
+
+        def run_statement() -> T:
             raw = self._raw
             raw.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             timeout = self._statement_timeout
@@ -185,9 +202,15 @@ class SqliteConnection(Connection):
                 raw.execute("PRAGMA busy_timeout=0")
 
         try:
-            return await anyio.to_thread.run_sync(run)
+            return await anyio.to_thread.run_sync(run, abandon_on_cancel=self._abandonable)
         except sqlite3.Error as exc:
             raise map_sqlite_error(exc, sql) from exc
+        except anyio.get_cancelled_exc_class():
+            # the statement still runs on its thread: interrupt it and retire the connection
+            # (the pool closes it; SQLite finishes the close once the statement has stopped)
+            self.broken = True
+            self._raw.interrupt()
+            raise
 
     async def execute(self, sql: str, params: Sequence[Any] | None = None) -> ExecResult:
         """Run a statement on a worker thread (writes may wait on locks or fsync)."""
@@ -243,7 +266,8 @@ class SqliteConnection(Connection):
                     return
                 yield Rows(columns, chunk)
         finally:
-            cursor.close()
+            if not self.broken:  # else a cancelled fetch may still use it; close() waits
+                cursor.close()
 
     async def begin(self) -> None:
         """``BEGIN IMMEDIATE``: take the write lock now (waits up to ``busy_timeout``)."""
@@ -287,7 +311,13 @@ class SqliteConnection(Connection):
         self._closed = True
         self.broken = True
         raw = self._raw
-        await anyio.to_thread.run_sync(raw.close)
+        idle = self._idle
+
+        def close() -> None:
+            idle.wait()  # an abandoned (interrupted) statement must stop before the close
+            raw.close()
+
+        await anyio.to_thread.run_sync(close)
 
     @property
     def raw(self) -> sqlite3.Connection:

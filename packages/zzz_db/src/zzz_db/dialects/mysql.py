@@ -29,6 +29,7 @@ from zzz_db.exceptions import QueryError
 from zzz_db.types import Kind, datetime_to_utc, json_loads, time_from_db, uuid_from_db
 
 if TYPE_CHECKING:
+    from zzz_db.fields import FieldSpec
     from zzz_db.query.builder import Lock, OnConflict
     from zzz_db.query.expr import Ctx, Like, Ordering
     from zzz_db.schema import SchemaInfo
@@ -103,6 +104,35 @@ class MySQLDialect(Dialect):
             }
         )
         return converters
+
+    column_types: ClassVar[dict[Kind, str]] = {
+        Kind.INT: "BIGINT",
+        Kind.FLOAT: "DOUBLE",
+        Kind.STR: "TEXT",
+        Kind.BOOL: "BOOLEAN",
+        Kind.BYTES: "LONGBLOB",
+        Kind.DECIMAL: "DECIMAL",
+        Kind.UUID: "CHAR(36)",
+        Kind.DATETIME: "DATETIME(6)",
+        Kind.DATE: "DATE",
+        Kind.TIME: "TIME(6)",
+        Kind.JSON: "JSON",
+    }
+    autoincrement_column: ClassVar[str] = "BIGINT AUTO_INCREMENT PRIMARY KEY"
+
+    def string_type(self, size: int | None, spec: FieldSpec) -> str:
+        """``VARCHAR(size)``; without a size ``TEXT``, or ``VARCHAR(255)`` for a key, unique
+        or indexed column (MySQL cannot index ``TEXT`` without a prefix length)."""
+        if size is None and (spec.primary_key or spec.options.unique or spec.options.index):
+            size = 255
+        return f"VARCHAR({size})" if size is not None else "TEXT"
+
+    def decimal_type(self, precision: int | None, scale: int | None) -> str:
+        """``DECIMAL(p, s)``; without a precision ``DECIMAL(38, 10)`` (MySQL's own default,
+        ``DECIMAL(10, 0)``, would drop the fraction)."""
+        if precision is None:
+            return "DECIMAL(38, 10)"
+        return f"DECIMAL({precision}, {scale or 0})"
 
     def render_like(self, ctx: Ctx, like: Like) -> None:
         """``ilike`` → ``lower(x) LIKE lower(p)``."""

@@ -30,6 +30,7 @@ from zzz_db.types import (
 )
 
 if TYPE_CHECKING:
+    from zzz_db.fields import FieldSpec
     from zzz_db.query.builder import Lock
     from zzz_db.query.expr import Ctx, Like
 
@@ -109,6 +110,29 @@ class SQLiteDialect(Dialect):
             }
         )
         return converters
+
+    column_types: ClassVar[dict[Kind, str]] = {
+        Kind.INT: "INTEGER",
+        Kind.FLOAT: "REAL",
+        Kind.STR: "TEXT",
+        Kind.BOOL: "INTEGER",
+        Kind.BYTES: "BLOB",
+        Kind.DECIMAL: "TEXT",
+        Kind.UUID: "TEXT",
+        Kind.DATETIME: "TEXT",
+        Kind.DATE: "TEXT",
+        Kind.TIME: "TEXT",
+        Kind.JSON: "TEXT",
+    }
+    autoincrement_column: ClassVar[str] = "INTEGER PRIMARY KEY"
+
+    def string_type(self, size: int | None, spec: FieldSpec) -> str:
+        """Always ``TEXT`` (SQLite does not enforce lengths)."""
+        return "TEXT"
+
+    def decimal_type(self, precision: int | None, scale: int | None) -> str:
+        """``TEXT``: decimals are stored exactly as text."""
+        return "TEXT"
 
     def render_like(self, ctx: Ctx, like: Like) -> None:
         """``ilike`` → ``lower(x) LIKE lower(p)``; case-sensitive literal lookups

@@ -14,6 +14,7 @@ from zzz_db.query.builder import (
 from zzz_db.query.compile import (
     Compiled,
     compile_aggregate,
+    compile_create_table,
     compile_delete,
     compile_delete_all,
     compile_exists,
@@ -40,6 +41,7 @@ __all__ = [
     "SubquerySource",
     "and_",
     "compile_aggregate",
+    "compile_create_table",
     "compile_delete",
     "compile_delete_all",
     "compile_exists",

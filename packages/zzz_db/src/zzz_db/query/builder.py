@@ -177,12 +177,15 @@ class Query(Selectable, Generic[S]):
     returns a new query.
 
     Example:
-        >>> from zzz_db import Schema
+        >>> from zzz_db.schema import Schema
         >>> class Pet(Schema, table="pets"):
         ...     name: str
         ...     age: int = 0
-        >>> str(Pet.query().where(age__gte=2).order_by("-age").limit(5))
-        'SELECT "pets"."id", "pets"."name", "pets"."age" FROM "pets" WHERE "pets"."age" >= ? ORDER BY "pets"."age" DESC LIMIT ?'
+        >>> adults = Pet.query().where(age__gte=2).order_by("-age").limit(5)
+        >>> adults.to_sql("postgres")[1]
+        [2, 5]
+        >>> adults.where(name="Rex").wheres == adults.wheres
+        False
     """
 
     __slots__ = (
@@ -499,12 +502,15 @@ class Query(Selectable, Generic[S]):
     def aggregate(self, function: str, field: str | Expr | None = None) -> Query[S]:
         """A query computing ``function`` over this query's rows (one row, one column).
 
+        Limits, offsets, ``DISTINCT`` and grouping are respected by aggregating over a
+        subquery; ordering and locks are dropped.
+
         Args:
             function: ``count``, ``sum``, ``avg``, ``min`` or ``max``.
             field: The field or expression (optional for ``count``: ``count(*)``).
 
-        Limits, offsets, ``DISTINCT`` and grouping are respected by aggregating over a
-        subquery; ordering and locks are dropped.
+        Raises:
+            QueryError: Unknown function, or no field for a function other than ``count``.
         """
         if function not in ("count", "sum", "avg", "min", "max"):
             raise QueryError(f"unknown aggregate {function!r} (count, sum, avg, min, max)")
@@ -610,8 +616,8 @@ def preload_plan(assoc: Association, keys: Iterable[Any]) -> PreloadPlan:
         last column for many-to-many).
 
     Example:
-        >>> plan = preload_plan(User.posts, [1, 2])   # doctest: +SKIP
-        >>> plan.query   # SELECT ... FROM posts WHERE posts.user_id IN (?, ?)
+        ``preload_plan(User.posts, [1, 2]).query`` is
+        ``SELECT <post columns> FROM posts WHERE posts.user_id IN (?, ?)``.
     """
     values = list(keys)
     target = assoc.target.__schema__.source

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Compiled",
     "compile_aggregate",
+    "compile_create_table",
     "compile_delete",
     "compile_delete_all",
     "compile_exists",
@@ -151,7 +152,7 @@ def compile_select(query: Query[Any], dialect: Dialect | str) -> Compiled:
     selected expression (see :meth:`Query.result_columns` and :meth:`Dialect.row_converter`).
 
     Example:
-        >>> from zzz_db import Schema
+        >>> from zzz_db.schema import Schema
         >>> class Item(Schema, table="items"):
         ...     name: str
         >>> compile_select(Item.query().where(name="x"), "sqlite").sql
@@ -495,6 +496,38 @@ def compile_delete(
     _render_where_mapping(ctx, info, where, qualify=False, bind=True)
     _render_returning(ctx, info, names)
     return Compiled(ctx.text(), ctx.params)
+
+
+# -- DDL ----------------------------------------------------------------------------------------
+def compile_create_table(
+    schema: type[Schema] | SchemaInfo, dialect: Dialect | str, *, if_not_exists: bool = False
+) -> str:
+    """``CREATE TABLE`` for a schema: its persisted columns, primary key, ``NOT NULL`` for
+    non-nullable fields and ``UNIQUE`` for ``field(unique=True)``.
+
+    Meant for tests, scripts and the start of a migration; foreign keys, indexes and
+    defaults are left to migrations. Column types come from
+    :meth:`~zzz_db.dialects.base.Dialect.column_type`.
+    """
+    info = _info(schema)
+    dialect = get_dialect(dialect)
+    quote = dialect.quote
+    columns: list[str] = []
+    for spec in info.persisted:
+        if spec.name == info.autoincrement:
+            columns.append(f"{quote(spec.column)} {dialect.autoincrement_column}")
+            continue
+        definition = f"{quote(spec.column)} {dialect.column_type(spec)}"
+        if not spec.nullable:
+            definition += " NOT NULL"
+        if spec.options.unique:
+            definition += " UNIQUE"
+        columns.append(definition)
+    if info.primary_key and info.autoincrement is None:
+        keys = ", ".join(quote(info.fields[name].column) for name in info.primary_key)
+        columns.append(f"PRIMARY KEY ({keys})")
+    exists = "IF NOT EXISTS " if if_not_exists else ""
+    return f"CREATE TABLE {exists}{quote(info.table)} ({', '.join(columns)})"
 
 
 # -- UPDATE / DELETE from a query --------------------------------------------------------------

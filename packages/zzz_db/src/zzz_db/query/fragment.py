@@ -85,7 +85,7 @@ def fragment(sql: str, *args: Any) -> Fragment:
         QueryError: The number of slots and arguments differ, or ``sql`` is not a string.
 
     Example:
-        >>> from zzz_db import fragment
+        >>> from zzz_db.query.fragment import fragment
         >>> cond = fragment("lower(?) = ?", "x", "y")
     """
     if not isinstance(sql, str):
