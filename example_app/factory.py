@@ -63,7 +63,7 @@ CSP: dict[str, list[str]] = {
 
 async def _redirect_home(conn: Conn) -> Conn:
     """``GET /``: the user list is the home page."""
-    return conn.redirect(to="/users")
+    return conn.redirect(to=conn.path_for("users.index"))
 
 
 def create_app(settings: ExampleSettings | None = None) -> App:

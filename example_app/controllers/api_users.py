@@ -104,7 +104,7 @@ class ApiUserController:
         """
         result = await self.repo.insert(user_changeset(User, _body(conn, "user")))
         if isinstance(result, Ok):
-            conn.put_resp_header("location", f"/api/v1/users/{result.value.id}")
+            conn.put_resp_header("location", conn.path_for("api.users.show", id=result.value.id))
             return conn.json({"data": user_json(result.value)}, status=201)
         return conn.json({"errors": result.value.errors}, status=422)
 

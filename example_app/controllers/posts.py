@@ -46,7 +46,7 @@ class PostController:
                 conn.put_flash("info", "Post added.")
             else:
                 conn.put_flash("error", "The post was not saved: a title is required.")
-            return conn.redirect(to=f"/users/{user.id}", status=303)
+            return conn.redirect(to=conn.path_for("users.show", id=user.id), status=303)
         if isinstance(result, Ok):
             htmx.render_oob(
                 conn, "posts/_post", swap="afterbegin", target="#posts", post=result.value
@@ -78,4 +78,4 @@ class PostController:
         if htmx.is_htmx(conn):
             return conn.html("")
         conn.put_flash("info", "Post deleted.")
-        return conn.redirect(to=f"/users/{user_id}", status=303)
+        return conn.redirect(to=conn.path_for("users.show", id=user_id), status=303)

@@ -207,12 +207,12 @@ class UserController:
         await self.repo.delete(user)
         if not htmx.is_htmx(conn):
             conn.put_flash("info", f"Deleted {user.name}.")
-            return conn.redirect(to="/users", status=303)
+            return conn.redirect(to=conn.path_for("users.index"), status=303)
         if htmx.htmx_target(conn) == f"user-{id}":
             return conn.html("")
         htmx.htmx_retarget(conn, "#main")
         htmx.htmx_reswap(conn, "innerHTML")
-        htmx.htmx_push_url(conn, "/users")
+        htmx.htmx_push_url(conn, conn.path_for("users.index"))
         result = await search_users(self.repo, "", 1, self.page_size)
         return conn.render(
             "users/index",
@@ -255,10 +255,10 @@ class UserController:
         """After a successful write: the user's page (htmx swap) or a redirect to it."""
         if not htmx.is_htmx(conn):
             conn.put_flash("info", notice)
-            return conn.redirect(to=f"/users/{user.id}", status=303)
+            return conn.redirect(to=conn.path_for("users.show", id=user.id), status=303)
         htmx.htmx_retarget(conn, "#main")
         htmx.htmx_reswap(conn, "innerHTML")
-        htmx.htmx_push_url(conn, f"/users/{user.id}")
+        htmx.htmx_push_url(conn, conn.path_for("users.show", id=user.id))
         return await self._render_show(conn, user, notice)
 
     @staticmethod

@@ -181,6 +181,25 @@ async def test_create_with_bad_params_rerenders_the_form_with_errors(example_app
         assert "E-mail can&#x27;t be blank" in fragment.text
 
 
+async def test_malformed_form_params_are_422_not_500(example_app):
+    async with TestClient(example_app) as client:
+        await client.fetch_csrf_token("/users/new")
+        scalar = await client.post("/users", form={"user": "not-a-map"})
+        scalar.expect_status(422).expect_body_contains("Name can&#x27;t be blank")
+        nested = await client.post(
+            "/users", form={"user[name][x]": "1", "user[email]": "n@example.com"}
+        )
+        nested.expect_status(422).expect_body_contains("Name is invalid")
+        long_bio = await client.post(
+            "/users",
+            form={"user[name]": "Long", "user[email]": "l@example.com", "user[bio]": "b" * 1001},
+        )
+        long_bio.expect_status(422).expect_body_contains("Bio should be at most 1000")
+        search = await client.get("/users", params={"q": "x" * 10_000, "page": "99999999999"})
+        search.expect_status(200)
+        await client.get("/users?page=abc").expect_status(422)
+
+
 async def test_create_duplicate_email_is_a_field_error(example_app):
     async with TestClient(example_app) as client:
         await client.fetch_csrf_token("/users/new")
@@ -307,6 +326,21 @@ async def test_posts_are_added_and_deleted_with_htmx(example_app):
         await client.delete(f"/users/1/posts/{post_id}", headers=HX).expect_status(200)
         page = await client.get("/users/1")
         assert "On numbers" not in page.text
+
+
+async def test_posts_without_javascript_redirect_with_a_flash(example_app):
+    async with TestClient(example_app) as client:
+        await client.fetch_csrf_token("/users/1")
+        bad = await client.post("/users/1/posts", form={"post[title]": ""})
+        bad.expect_redirect("/users/1")
+        page = await client.get("/users/1")
+        assert "The post was not saved: a title is required." in page.text
+        ok = await client.post("/users/1/posts", form={"post[title]": "Plain form"})
+        ok.expect_redirect("/users/1")
+        page = await client.get("/users/1")
+        assert "Post added." in page.text
+        assert "Plain form" in page.text
+        await client.post("/users/9999/posts", form={"post[title]": "x"}).expect_status(404)
 
 
 # --------------------------------------------------------------------- API

@@ -251,3 +251,17 @@ def test_add_a_post_on_a_users_page(page):
     expect(page.locator("#posts article").first).to_contain_text("Sketch of the engine")
     expect(page.locator("#post_title")).to_have_value("")
     assert _not_reloaded(page)
+
+
+def test_delete_from_the_users_page_shows_the_list(page):
+    from playwright.sync_api import expect
+
+    _open_users(page)
+    page.get_by_role("link", name="Donald Knuth").click()
+    expect(page.locator(".card h2")).to_have_text("Donald Knuth")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".card-footer").get_by_role("button", name="Delete").click()
+    expect(page.locator(".flash.info")).to_have_text("Deleted Donald Knuth.")
+    expect(page).to_have_url(re.compile(r"/users$"))
+    expect(page.locator("#user-rows")).not_to_contain_text("Donald Knuth")
+    assert _not_reloaded(page)

@@ -71,7 +71,7 @@ async def test_malformed_host_is_400() -> None:
 
 
 async def test_host_verdict_cache_is_bounded() -> None:
-    from zzz.app import _HOST_CACHE_SIZE
+    from zzz.app._hosts import HOST_CACHE_SIZE as _HOST_CACHE_SIZE
 
     app = app_for([".example.com"])
     client = TestClient(app)

@@ -197,7 +197,7 @@ async def test_failed_expectations_show_the_response() -> None:
 
 
 async def test_json_path_subset() -> None:
-    from zzz.testing.client import _json_path
+    from zzz.testing.assertions import _json_path
 
     doc = {"items": [{"id": 1, "a b": {"c": [5, 6]}}], "n": None}
     assert _json_path(doc, "$") == doc

@@ -313,3 +313,9 @@ def test_errors_are_sticky(kind: str) -> None:
 def test_unknown_parser_kind() -> None:
     with pytest.raises(ValueError, match="unknown parser kind"):
         make_parser("nope")  # type: ignore[arg-type]
+
+
+def test_empty_upgrade_value_is_not_an_upgrade(kind: str) -> None:
+    (req,) = parse(kind, b"GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade:\r\n\r\n")
+    assert req.head.upgrade is None
+    assert req.head.keep_alive is True

@@ -203,3 +203,29 @@ def test_accepted_edge_cases(kind: str, data: bytes) -> None:
     assert isinstance(head, Head)
     while not isinstance(parser.next_event(), EndOfMessage):
         pass
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n c\r\n\r\n", "obs-fold"),
+        (b"GET / HTTP/1.1\nHost: a\n\n", "bare CR or LF"),
+        (
+            b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+            "duplicate",
+        ),
+        (b"GET / HTTP/1.1\r\n\r\n", "Host"),
+        (
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+            "both",
+        ),
+        (b"GET /x y HTTP/1.1\r\nHost: a\r\n\r\n", "request line"),
+    ],
+)
+def test_rejections_explain_themselves(kind: str, data: bytes, words: str) -> None:
+    parser = make_parser(kind)  # type: ignore[arg-type]
+    parser.feed(data)
+    with pytest.raises(ProtocolError, match=words):
+        parser.next_event()

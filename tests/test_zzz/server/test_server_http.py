@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,21 @@ from zzz.types import Body, RequestHead, ResponseWriter
 
 pytestmark = pytest.mark.anyio
 
+#: The parser path the current test runs on (set by the ``parser_path`` fixture).
+PARSER: list[Any] = ["h11"]
+
+
+@pytest.fixture(autouse=True, params=["h11", "httptools"])
+def parser_path(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run every test on both parser paths."""
+    PARSER[0] = request.param
+    yield
+    PARSER[0] = "h11"
+
 
 @asynccontextmanager
 async def running(app: Any, **options: Any) -> AsyncIterator[tuple[Server, str]]:
-    server = Server(app, ServerConfig(port=0, **options))
+    server = Server(app, ServerConfig(port=0, http=PARSER[0], **options))
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             host, port = (await tg.start(server.serve))[0]
@@ -73,6 +84,9 @@ class Echo:
         if head.path == "/teapot":
             raise HTTPError(418, "short and stout", {"x-tea": "earl grey"})
         if head.path == "/nothing":
+            return
+        if head.path == "/big":
+            await response.respond(200, [], bytes(range(256)) * 4096)
             return
         if head.path == "/unfinished":
             await response.start(200, [])
@@ -369,3 +383,24 @@ def test_uvloop_backend(tmp_path: Path) -> None:
     assert posted.text.endswith("body=payload")
     assert streamed.text == "one,two,three"
     assert file.content == b"z" * 200_000
+
+
+async def test_access_log(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="zzz.server.access")
+    async with running(Echo(), access_log=True) as (_, url), httpx.AsyncClient() as client:
+        await client.get(url + "/logged?x=1")
+        await client.get(url + "/teapot")
+    lines = [r.getMessage() for r in caplog.records if r.name == "zzz.server.access"]
+    assert len(lines) == 2
+    assert lines[0].startswith("127.0.0.1:")
+    assert lines[0].endswith('"GET /logged?x=1 HTTP/1.1" 200')
+    assert lines[1].endswith('"GET /teapot HTTP/1.1" 418')
+
+
+async def test_large_one_shot_response() -> None:
+    async with running(Echo()) as (_, url), httpx.AsyncClient() as client:
+        first = await client.get(url + "/big")
+        second = await client.get(url + "/big")
+    assert first.content == bytes(range(256)) * 4096
+    assert first.headers["content-length"] == str(256 * 4096)
+    assert second.content == first.content

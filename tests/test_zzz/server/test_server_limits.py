@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +14,17 @@ from zzz.server import Limits, Server, ServerConfig
 from zzz.types import Body, RequestHead, ResponseWriter
 
 pytestmark = pytest.mark.anyio
+
+#: The parser path the current test runs on (set by the ``parser_path`` fixture).
+PARSER: list[Any] = ["h11"]
+
+
+@pytest.fixture(autouse=True, params=["h11", "httptools"])
+def parser_path(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run every test on both parser paths."""
+    PARSER[0] = request.param
+    yield
+    PARSER[0] = "h11"
 
 
 class Counter:
@@ -43,7 +54,7 @@ class Counter:
 
 @asynccontextmanager
 async def running(app: Any, **limits: Any) -> AsyncIterator[tuple[str, int]]:
-    server = Server(app, ServerConfig(port=0, limits=Limits(**limits)))
+    server = Server(app, ServerConfig(port=0, http=PARSER[0], limits=Limits(**limits)))
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             address = (await tg.start(server.serve))[0]
@@ -94,6 +105,15 @@ async def test_431_for_headers_arriving_in_pieces() -> None:
             await anyio.sleep(0.001)
         data = await read_all(stream)
     assert data.startswith(b"HTTP/1.1 431 ")
+
+
+async def test_431_for_too_many_headers() -> None:
+    app = Counter()
+    fields = b"".join(b"X-H%d: v\r\n" % i for i in range(30))
+    async with running(app, max_header_count=20) as address:
+        data = await exchange(address, b"GET / HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
+    assert data.startswith(b"HTTP/1.1 431 ")
+    assert app.calls == 0
 
 
 async def test_414_for_a_too_long_request_line() -> None:

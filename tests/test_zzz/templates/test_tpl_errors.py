@@ -13,7 +13,7 @@ from zzz.templates import (
     TemplateSyntaxError,
     UndefinedError,
 )
-from zzz.templates.compiler import MAX_NESTING
+from zzz.templates.parser import MAX_ELSE_CHAIN, MAX_NESTING, MAX_SUBEXPRESSION_DEPTH
 
 
 def syntax_error(source: str, **options: object) -> TemplateSyntaxError:
@@ -85,10 +85,24 @@ def test_deeply_nested_loops_compile() -> None:
     assert Template.from_string(source).render({"xs": data}) == "leaf"
 
 
-def test_long_else_if_chain_compiles() -> None:
-    branches = "".join(f"{{{{else if (eq n {i})}}}}{i}" for i in range(200))
+def test_long_else_if_chain_compiles_up_to_the_limit() -> None:
+    branches = "".join(f"{{{{else if (eq n {i})}}}}{i}" for i in range(MAX_ELSE_CHAIN))
     template = Template.from_string("{{#if no}}x" + branches + "{{/if}}")
-    assert template.render({"no": False, "n": 150}) == "150"
+    assert template.render({"no": False, "n": 77}) == "77"
+    more = branches + "{{else if no}}y"
+    assert "else if" in syntax_error("{{#if no}}x" + more + "{{/if}}").message
+
+
+def test_pathological_nesting_is_a_clear_error() -> None:
+    """Deep input never reaches a RecursionError: limits are checked while parsing."""
+    assert "nested more than" in syntax_error("{{#if a}}" * 5000).message
+
+    def nested(depth: int) -> str:
+        return "{{concat " + "(concat " * depth + "1" + ")" * depth + "}}"
+
+    assert Template.from_string(nested(MAX_SUBEXPRESSION_DEPTH)).render({}) == "1"
+    assert "sub-expressions nested" in syntax_error(nested(MAX_SUBEXPRESSION_DEPTH + 1)).message
+    assert "sub-expressions nested" in syntax_error(nested(5000)).message
 
 
 def test_strict_mode_missing_name_raises_with_location() -> None:
@@ -153,3 +167,15 @@ def test_strict_mode_does_not_apply_below_block_params() -> None:
     """As in Handlebars: ``{{p.missing}}`` with block parameter ``p`` renders empty."""
     template = Template.from_string("{{#each xs as |p|}}[{{p.missing}}]{{/each}}")
     assert template.render({"xs": ["a"]}) == "[]"
+
+
+def test_helper_errors_name_the_template_location() -> None:
+    def boom(value: object) -> str:
+        raise ValueError(f"bad {value}")
+
+    templates = Templates(
+        {"page": "a\n{{> row}}", "row": "x\n  {{boom 1}}"}, helpers={"boom": boom}
+    )
+    with pytest.raises(ValueError, match="bad 1") as info:
+        templates.render("page", {})
+    assert info.value.__notes__ == ["  in template page:2:1", "  in template row:2:3"]

@@ -147,6 +147,7 @@ _PATHS = st.sampled_from(
         "user.missing", "n", "people.1.n", "items.length",
     ]
 )  # fmt: skip
+_STRINGS = st.sampled_from(["name", "user.name", "s", "p.n", "missing", "user.bio", "nil"])
 _LISTS = st.sampled_from(["items", "people", "empty", "user", "people.0.tags", "nil", "name"])
 _CONDS = st.sampled_from(["t", "f", "n", "k", "s", "nil", "empty", "items", "user", "missing"])
 
@@ -162,14 +163,21 @@ def _leaf(draw: st.DrawFn) -> str:
     if kind <= 1:
         return draw(_TEXT)
     if kind == 2:
-        path = draw(_PATHS)
-        return "{{" + lo + path + ro + "}}" if draw(st.booleans()) else "{{{" + path + "}}}"
+        if draw(st.booleans()):
+            return "{{" + lo + draw(_PATHS) + ro + "}}"
+        # Triple-stash only strings: Handlebars.js adds adjacent unescaped numbers
+        # arithmetically ({{{a}}}{{{b}}} with 3 and 7 writes "10"), a JS quirk we do not copy.
+        return "{{{" + draw(_STRINGS) + "}}}"
     if kind == 3:
         return "{{" + lo + "! note " + ro + "}}"
     if kind == 4:
         return "{{" + lo + "> " + draw(st.sampled_from(["p", "row", "multi"])) + ro + "}}"
-    if draw(st.booleans()):
+    choice = draw(st.integers(0, 2))
+    if choice == 0:
         return "{{#each items}}{{" + lo + "this" + ro + "}}{{./this}}{{/each}}"
+    if choice == 1:
+        a, b = draw(_STRINGS), draw(_STRINGS)
+        return "{{" + lo + 'concat "<" ' + a + " (upper " + b + ")" + ro + "}}"
     return "{{upper " + draw(st.sampled_from(["name", "user.name", "s", "p.n"])) + "}}"
 
 

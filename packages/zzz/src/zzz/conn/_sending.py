@@ -22,10 +22,13 @@ class SendingMixin(RenderMixin):
     __slots__ = ()
 
     async def _run_before_send(self) -> None:
+        hooks = self.before_send
+        if not hooks:
+            return
         conn = cast("Conn", self)
-        for callback in reversed(self.before_send):
+        for callback in reversed(hooks):
             result = callback(conn)
-            if isawaitable(result):
+            if result is not None and isawaitable(result):
                 await result
 
     def _wire_headers(self) -> list[tuple[bytes, bytes]]:
@@ -51,7 +54,8 @@ class SendingMixin(RenderMixin):
         if self._state == "unset":
             raise AlreadySentError(f"no response was set for {self.method} {self.path}")
         writer = self._require_writer()
-        await self._run_before_send()
+        if self.before_send:
+            await self._run_before_send()
         state, self._state = self._state, "sent"
         status = self.status or 200
         headers = self._wire_headers()

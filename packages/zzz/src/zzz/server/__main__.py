@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--graceful-timeout", type=float, default=10.0, help="seconds")
     parser.add_argument("--root-path", default="", help="mount prefix, e.g. /api")
     parser.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For/-Proto")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
     parser.add_argument(
         "--forwarded-allow-ips",
         default="127.0.0.1,::1",
@@ -124,6 +125,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         sni=dict(args.sni),
         graceful_timeout=args.graceful_timeout,
         root_path=args.root_path,
+        access_log=args.access_log,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",")),
         backlog=args.backlog,

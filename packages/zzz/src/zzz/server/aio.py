@@ -30,6 +30,8 @@ __all__ = ["AsyncioListener", "AsyncioStream", "asyncio_loop"]
 #: Pause reading when this many received bytes are waiting; resume below the low mark.
 _HIGH_WATER = 256 * 1024
 _LOW_WATER = 64 * 1024
+#: Reads served from the buffer in a row before ``receive`` yields to the loop once.
+_EAGER_LIMIT = 16
 #: Seconds a closed connection may take to flush its last bytes before it is aborted.
 _CLOSE_FLUSH_TIMEOUT = 5.0
 
@@ -106,6 +108,7 @@ class AsyncioStream(ByteStream):
         self._protocol = protocol
         self._loop = asyncio.get_running_loop()
         self._closed = False
+        self._eager = 0
         #: Whether :meth:`sendfile` is zero-copy (the standard loop; uvloop has none).
         self.zero_copy = isinstance(self._loop, asyncio.BaseEventLoop)
 
@@ -129,6 +132,7 @@ class AsyncioStream(ByteStream):
         protocol = self._protocol
         if not protocol.chunks:
             self._check_readable()
+            self._eager = 0
             waiter = protocol.read_waiter = self._loop.create_future()
             try:
                 await waiter
@@ -136,6 +140,11 @@ class AsyncioStream(ByteStream):
                 protocol.read_waiter = None
             if not protocol.chunks:
                 self._check_readable()
+        else:
+            self._eager += 1
+            if self._eager >= _EAGER_LIMIT:  # fairness: let other connections run
+                self._eager = 0
+                await asyncio.sleep(0)
         chunk = protocol.chunks.popleft()
         if len(chunk) > max_bytes:
             protocol.chunks.appendleft(chunk[max_bytes:])

@@ -246,6 +246,7 @@ class Connection:
         self.phase = _IDLE
 
     async def read(self) -> bytes:
+        """Receive up to 64 KiB; ``b""`` when the client closed or the connection broke."""
         try:
             return await self.stream.receive(_READ_SIZE)
         except _STREAM_ERRORS:
@@ -346,14 +347,14 @@ class Connection:
                         self.deadline = time.monotonic() + limits.header_timeout
                     parser.feed(data)
                     event = parser.next_event()
+                if type(event) is not Head:
+                    return False  # the client closed between requests
+                exchange = Exchange(self, event)
             except ProtocolError as exc:
                 await self._reject(exc)
                 return True
-            if type(event) is not Head:
-                return False  # the client closed between requests
             self.phase = _APP
             self.deadline = _NO_DEADLINE
-            exchange = Exchange(self, event)
             try:
                 await app.handle_http(self._request_head(event), exchange, exchange)
             except ClientDisconnected:

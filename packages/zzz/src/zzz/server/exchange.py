@@ -272,7 +272,7 @@ class Exchange:
                 head_request=self._head_request,
             )
             self.started = True
-        self.status = status
+            self.status = status
             self.keep_alive = head.keep_alive
             if not head.body_allowed or not count:
                 await self._conn.send(head.data)

@@ -133,6 +133,11 @@ class RequestParser(Protocol):
         """Bytes received after the current request (for Upgrade/CONNECT)."""
         ...
 
+    @property
+    def buffered(self) -> int:
+        """How many received bytes are not consumed yet."""
+        ...
+
 
 _HEAD, _BODY, _DONE, _PAUSED, _CLOSING, _CLOSED = range(6)
 _END: Final = EndOfMessage()

@@ -55,9 +55,7 @@ _FIELD_RE = re.compile(_FIELD)
 _BARE_CR_LF_RE = re.compile(rb"(?<!\r)\n|\r(?=[^\n])")
 _ORIGIN_OR_ABSOLUTE_RE = re.compile(rb"/.*|[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]+.*", re.DOTALL)
 _AUTHORITY_RE = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]{1,5}")
-_HOST_LINE_RE = re.compile(
-    rb"\nhost:[ \t]*(?:\[[0-9a-f:.]+\]|[a-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?[ \t]*\r\n"
-)
+_HOST_RE = re.compile(rb"(?:\[[0-9a-f:.]+\]|[a-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?")
 # Chunk extensions without optional whitespace around ";" and "=" (as strict as llhttp).
 _CHUNK_LINE_RE = re.compile(
     rb"([0-9A-Fa-f]+)(?:;"
@@ -75,22 +73,23 @@ _FORBIDDEN_TRAILERS = frozenset(
 _MAX_CONTENT_LENGTH_DIGITS = 18
 
 
-_VALUE_RES = {
-    name: re.compile(rb"\n" + name + rb":([^\r]*)\r")
-    for name in (
-        b"host",
-        b"content-length",
-        b"transfer-encoding",
-        b"connection",
-        b"upgrade",
-        b"expect",
-    )
-}
+_SPECIAL_RE = re.compile(
+    rb"\n(host|content-length|transfer-encoding|connection|upgrade|expect):([^\r]*)"
+)
+
+_Fields = dict[bytes, list[bytes]]
 
 
-def _values(low: bytes, name: bytes) -> list[bytes]:
-    """Return the (lower-cased, trimmed) values of every ``name`` field in ``low``."""
-    return [v.strip(b" \t") for v in _VALUE_RES[name].findall(low)]
+def _special_fields(low: bytes) -> _Fields:
+    """Collect the trimmed values of the fields the checks care about, in one pass."""
+    fields: _Fields = {}
+    for name, value in _SPECIAL_RE.findall(low):
+        values = fields.get(name)
+        if values is None:
+            fields[name] = [value.strip(b" \t")]
+        else:
+            values.append(value.strip(b" \t"))
+    return fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +176,7 @@ def check_partial_head(buf: bytearray, start: int, scan: int, checked: int, limi
         elif _FIELD_RE.fullmatch(line) is None:
             raise ProtocolError(400, _diagnose_field(line))
         elif line[:15].lower() == b"content-length:":
-            low = bytes(buf[start : nl + 2]).lower()
-            _framing(low, True, limits)
+            _framing(_special_fields(bytes(buf[start : nl + 2]).lower()), True, limits)
         checked = nl + 2
     if checked == start:
         match = _PARTIAL_REQUEST_LINE_RE.match(buf, start)
@@ -211,13 +209,13 @@ def _check_target(method: bytes, target: bytes) -> None:
         raise ProtocolError(400, "invalid request target")
 
 
-def _framing(low: bytes, http11: bool, limits: Limits) -> tuple[int | None, bool]:
+def _framing(fields: _Fields, http11: bool, limits: Limits) -> tuple[int | None, bool]:
     """Decide the body framing: ``(content_length, chunked)``; reject smuggling shapes."""
-    has_te = b"\ntransfer-encoding:" in low
-    if b"\ncontent-length:" in low:
-        if has_te:
+    lengths = fields.get(b"content-length")
+    encodings = fields.get(b"transfer-encoding")
+    if lengths is not None:
+        if encodings is not None:
             raise ProtocolError(400, "both Content-Length and Transfer-Encoding")
-        lengths = _values(low, b"content-length")
         if len(lengths) != 1:
             raise ProtocolError(400, "duplicate Content-Length")
         value = lengths[0]
@@ -226,11 +224,10 @@ def _framing(low: bytes, http11: bool, limits: Limits) -> tuple[int | None, bool
         if len(value) > _MAX_CONTENT_LENGTH_DIGITS or int(value) > limits.max_body_bytes:
             raise ProtocolError(413, "request body too large")
         return int(value), False
-    if not has_te:
+    if encodings is None:
         return None, False
     if not http11:
         raise ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")
-    encodings = _values(low, b"transfer-encoding")
     if len(encodings) != 1:
         raise ProtocolError(400, "duplicate Transfer-Encoding")
     codings = [c.strip(b" \t") for c in encodings[0].split(b",")]
@@ -246,11 +243,8 @@ _SIMPLE_CONNECTION: dict[bytes, frozenset[bytes]] = {
 }
 
 
-def _connection_tokens(low: bytes) -> frozenset[bytes]:
-    """Return the lower-cased tokens of every ``Connection`` field."""
-    if b"\nconnection: keep-alive\r\n" in low and low.count(b"\nconnection:") == 1:
-        return _SIMPLE_CONNECTION[b"keep-alive"]
-    values = _values(low, b"connection")
+def _connection_tokens(values: list[bytes]) -> frozenset[bytes]:
+    """Return the lower-cased tokens of the ``Connection`` field values."""
     if len(values) == 1 and (simple := _SIMPLE_CONNECTION.get(values[0])) is not None:
         return simple
     return frozenset(t.strip(b" \t") for value in values for t in value.split(b","))
@@ -289,42 +283,33 @@ def check_head(head: bytes, limits: Limits) -> HeadInfo:
     http11 = version == b"1.1"
     if not (http11 and method in _SIMPLE_METHODS and target[0] == 47):  # 47: b"/"
         _check_request_line(method, target, version)
-    low = head.lower()
-    if http11 or b"\nhost:" in low:
-        if low.count(b"\nhost:") != 1:
+    fields = _special_fields(head.lower())
+    hosts = fields.get(b"host")
+    if hosts is not None or http11:
+        if hosts is None or len(hosts) != 1:
             raise ProtocolError(400, "exactly one Host header is required")
-        if _HOST_LINE_RE.search(low) is None:
+        if _HOST_RE.fullmatch(hosts[0]) is None:
             raise ProtocolError(400, "invalid Host header")
-    if b"\ncontent-length:" in low or b"\ntransfer-encoding:" in low:
-        content_length, chunked = _framing(low, http11, limits)
+        if len(fields) == 1 and http11 and method != b"CONNECT":
+            return _PLAIN_11
+    content_length, chunked = _framing(fields, http11, limits)
+    connection = fields.get(b"connection")
+    upgrade: bytes | None = None
+    if connection is None:
+        keep_alive = http11
     else:
-        content_length, chunked = None, False
-    if b"\nconnection:" in low:
-        tokens = _connection_tokens(low)
+        tokens = _connection_tokens(connection)
         keep_alive = b"close" not in tokens and (http11 or b"keep-alive" in tokens)
-        upgrade = (
-            _values(low, b"upgrade")[0] if b"upgrade" in tokens and b"\nupgrade:" in low else None
-        )
-        if (
-            keep_alive
-            and http11
-            and upgrade is None
-            and content_length is None
-            and not chunked
-            and b"\nexpect:" not in low
-        ):
-            return _PLAIN_11
-    elif http11:
-        if content_length is None and not chunked and b"\nexpect:" not in low:
-            return _PLAIN_11
-        keep_alive = True
-        upgrade = None
-    else:
-        keep_alive = False
-        upgrade = None
-    expect_continue = http11 and b"\nexpect:" in low and b"100-continue" in _values(low, b"expect")
+        upgrades = fields.get(b"upgrade")
+        if upgrades is not None and upgrades[0] and b"upgrade" in tokens:
+            upgrade = upgrades[0]
+    expect = fields.get(b"expect")
+    expect_continue = http11 and expect is not None and b"100-continue" in expect
     if method == b"CONNECT":
         return HeadInfo(version, keep_alive, None, False, expect_continue, upgrade, True)
+    plain = content_length is None and not chunked and upgrade is None and expect is None
+    if plain and keep_alive and http11:
+        return _PLAIN_11
     return HeadInfo(version, keep_alive, content_length, chunked, expect_continue, upgrade, False)
 
 

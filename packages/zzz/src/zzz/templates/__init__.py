@@ -15,9 +15,10 @@ from zzz.templates.errors import (
     TemplateSyntaxError,
     UndefinedError,
 )
-from zzz.templates.loader import DEFAULT, Template, Templates, compile_string
+from zzz.templates.loader import DEFAULT, Templates
 from zzz.templates.options import HelperOptions
 from zzz.templates.runtime import Markup, SafeString, escape
+from zzz.templates.template import Template, compile_string
 
 __all__ = [
     "DEFAULT",

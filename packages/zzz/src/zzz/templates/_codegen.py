@@ -57,6 +57,8 @@ class ExprGen:
         self.options = options
         self.use_depths = analysis.uses_depths or options.compat
         self.lines: list[str] = []
+        self.line_offsets: list[int] = []  # template offset of each generated line
+        self.offset = 0
         self.indent = 1
         self.counter = 0
         self.loops = 0
@@ -75,6 +77,12 @@ class ExprGen:
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.indent + line)
+        self.line_offsets.append(self.offset)
+
+    def emit_raw(self, line: str) -> None:
+        """Append a line at column 0 (function headers)."""
+        self.lines.append(line)
+        self.line_offsets.append(self.offset)
 
     def var(self, prefix: str) -> str:
         self.counter += 1

@@ -29,16 +29,14 @@ from zzz.templates.nodes import (
     Program,
 )
 from zzz.templates.options import HelperOptions
+from zzz.templates.parser import MAX_NESTING
 
 __all__ = [
     "CompileOptions",
     "Generated",
-    "MAX_NESTING",
     "generate",
 ]
 
-#: Blocks nested deeper than this are a compile error (Python limits indentation depth).
-MAX_NESTING = 30
 #: Loops per generated code object before the body moves into a closure (CPython allows 20).
 _MAX_LOOPS = 12
 
@@ -69,6 +67,7 @@ class Generated:
     source: str
     namespace: dict[str, Any]
     partial_refs: list[tuple[str, str]]
+    line_offsets: list[int] = field(default_factory=list)
     blocks: dict[str, str] = field(default_factory=dict)
     block_errors: dict[str, str] = field(default_factory=dict)
 
@@ -89,6 +88,7 @@ class _Gen(ExprGen):
                 if pending:
                     self.emit(f"w({''.join(pending)!r})")
                     pending = []
+                self.offset = node.offset
                 if isinstance(node, Mustache):
                     self.mustache(node, sc)
                 elif isinstance(node, Block):
@@ -403,7 +403,8 @@ class _Gen(ExprGen):
 
     # -- functions -----------------------------------------------------------------------
     def function(self, fn: str, program: Program | None) -> None:
-        self.lines.append(f"def {fn}(c, dp, data, w):")
+        self.offset = 0
+        self.emit_raw(f"def {fn}(c, dp, data, w):")
         self.indent = 1
         if self.use_depths:
             self.emit("dp = (c,) if dp is None else _push(dp, c)")
@@ -472,11 +473,12 @@ def generate(
             )
             continue
         fn = gen.var("_block")
-        gen.lines.append("")
+        gen.emit_raw("")
         gen.function(fn, node.program)
         blocks[block] = fn
     namespace = _namespace()
     namespace.update(gen.namespace)
     for index, where in enumerate(gen.where):
         namespace[f"_L{index}"] = where
-    return Generated("\n".join(gen.lines) + "\n", namespace, gen.partial_refs, blocks, errors)
+    source = "\n".join(gen.lines) + "\n"
+    return Generated(source, namespace, gen.partial_refs, gen.line_offsets, blocks, errors)

@@ -13,18 +13,21 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zzz.templates.analysis import KEYWORDS, Analysis, analyze
 from zzz.templates.compiler import CompileOptions, generate
-from zzz.templates.errors import TemplateNotFound
+from zzz.templates.errors import TemplateNotFound, TemplateRenderError
 from zzz.templates.helpers import BUILTIN_HELPERS, validate_helper_name
 from zzz.templates.lexer import Source
 from zzz.templates.nodes import Program
 from zzz.templates.parser import parse
 from zzz.templates.runtime import SafeString
 
-__all__ = ["DEFAULT", "Template", "Templates", "compile_string"]
+if TYPE_CHECKING:
+    from zzz.templates.template import Template
+
+__all__ = ["DEFAULT", "Templates"]
 
 _RenderFn = Callable[[Any, Any, dict[str, Any], Callable[[str], None]], None]
 _SUFFIXES = (".html.zzz", ".zzz")
@@ -117,6 +120,7 @@ class Templates:
             self._helpers[name] = fn
         self._index: dict[str, Path] = {}
         self._compiled: dict[str, _Compiled] = {}
+        self._line_maps: dict[str, tuple[Source, list[int]]] = {}
         self._lock = threading.RLock()
         self._scan()
 
@@ -274,6 +278,7 @@ class Templates:
                 generated.source.splitlines(keepends=True),
                 filename,
             )
+            self._line_maps[filename] = (item.src, generated.line_offsets)
             exec(code, generated.namespace)  # noqa: S102 - our generated code, literals via repr
             ns = generated.namespace
             namespaces[current] = (ns, generated.partial_refs)
@@ -318,8 +323,26 @@ class Templates:
     # -- rendering -----------------------------------------------------------------------
     def _run(self, fn: _RenderFn, context: Any, data: dict[str, Any]) -> str:
         out: list[str] = []
-        fn(context, None, data, out.append)
+        try:
+            fn(context, None, data, out.append)
+        except TemplateRenderError:
+            raise
+        except Exception as exc:
+            self._annotate(exc)
+            raise
         return "".join(out)
+
+    def _annotate(self, exc: BaseException) -> None:
+        """Add the template locations (outermost first) of a helper/runtime error as notes."""
+        tb = exc.__traceback__
+        while tb is not None:
+            where = self._line_maps.get(tb.tb_frame.f_code.co_filename)
+            if where is not None:
+                src, offsets = where
+                if 0 < tb.tb_lineno <= len(offsets):
+                    line, column = src.position(offsets[tb.tb_lineno - 1])
+                    exc.add_note(f"  in template {src.filename}:{line}:{column}")
+            tb = tb.tb_next
 
     def render(
         self,
@@ -385,70 +408,10 @@ class Templates:
 
     def template(self, name: str) -> Template:
         """Return a handle on one compiled template."""
+        from zzz.templates.template import Template
+
         self._ensure(name)
         return Template(self, name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
-
-
-class Template:
-    """One template of a ``Templates`` set; build one-off templates with ``from_string``.
-
-    Args:
-        templates: The set it belongs to.
-        name: Its name.
-    """
-
-    __slots__ = ("name", "templates")
-
-    def __init__(self, templates: Templates, name: str) -> None:
-        self.templates = templates
-        self.name = name
-
-    @classmethod
-    def from_string(
-        cls,
-        source: str,
-        *,
-        name: str = "<string>",
-        partials: Mapping[str, str] | None = None,
-        helpers: Mapping[str, Callable[..., Any]] | None = None,
-        strict: bool = True,
-        compat: bool = False,
-    ) -> Template:
-        """Compile a template from text (tests, e-mails, one-off snippets).
-
-        Args:
-            source: The template text.
-            name: Name used in error messages.
-            partials: Partial (and ``components/...``) sources by name.
-            helpers: Extra helpers.
-            strict: Strict mode.
-            compat: Mustache compatibility mode.
-
-        Returns:
-            The compiled template.
-
-        Raises:
-            TemplateSyntaxError: If it does not compile.
-
-        Example:
-            >>> Template.from_string("{{#each xs}}{{this}},{{/each}}").render({"xs": [1, 2]})
-            '1,2,'
-        """
-        sources = dict(partials or {})
-        sources[name] = source
-        templates = Templates(
-            sources, helpers=helpers, strict=strict, compat=compat, default_layout=None
-        )
-        return templates.template(name)
-
-    def render(self, context: Any = None, *, block: str | None = None) -> SafeString:
-        """Render with ``context`` (no layout) or only one named ``block``."""
-        return self.templates.render(self.name, context, layout=None, block=block)
-
-
-def compile_string(source: str, **options: Any) -> Template:
-    """Shorthand for ``Template.from_string(source, **options)``."""
-    return Template.from_string(source, **options)

@@ -24,7 +24,14 @@ from zzz.templates.nodes import (
 )
 from zzz.templates.whitespace import strip_whitespace
 
-__all__ = ["parse"]
+__all__ = ["MAX_ELSE_CHAIN", "MAX_NESTING", "MAX_SUBEXPRESSION_DEPTH", "parse"]
+
+#: Blocks nested deeper than this are a compile error (Python limits indentation depth).
+MAX_NESTING = 30
+#: ``{{else if}}`` branches allowed in one block.
+MAX_ELSE_CHAIN = 100
+#: ``(sub (expressions))`` nested deeper than this are a compile error.
+MAX_SUBEXPRESSION_DEPTH = 32
 
 
 class _ExprParser:
@@ -35,6 +42,7 @@ class _ExprParser:
         self.tokens = tokens
         self.pos = 0
         self.end = end
+        self.depth = 0
 
     def peek(self, ahead: int = 0) -> ExprToken | None:
         i = self.pos + ahead
@@ -113,7 +121,13 @@ class _ExprParser:
         raise self.src.error(f"unexpected {tok.kind} {tok.value!r}", tok.offset)
 
     def sexpr(self, offset: int) -> SubExpr:
+        self.depth += 1
+        if self.depth > MAX_SUBEXPRESSION_DEPTH:
+            raise self.src.error(
+                f"sub-expressions nested more than {MAX_SUBEXPRESSION_DEPTH} levels deep", offset
+            )
         head, params, hash_ = self.call(stop="close_sexpr")
+        self.depth -= 1
         closing = self.next("')'")
         if closing.kind != "close_sexpr":
             raise self.src.error("expected ')'", closing.offset)
@@ -236,6 +250,10 @@ class _Parser:
             head, params, hash_ = p.call(stop="bparams")
             bparams = p.block_params()
             p.finish()
+            if sum(1 for item in self.stack if not item.is_chain) >= MAX_NESTING:
+                raise self.src.error(
+                    f"blocks are nested more than {MAX_NESTING} levels deep", tag.offset
+                )
             self.stack.append(_Open(tag, head, params, hash_, bparams, tag.kind == "open_inverse"))
         elif tag.kind in {"inverse", "inverse_chain"}:
             self.inverse(tag, strip)
@@ -285,6 +303,15 @@ class _Parser:
             head, params, hash_ = p.call(stop="bparams")
             bparams = p.block_params()
             p.finish()
+            chain = 1
+            for item in reversed(self.stack):
+                if not item.is_chain:
+                    break
+                chain += 1
+            if chain > MAX_ELSE_CHAIN:
+                raise self.src.error(
+                    f"more than {MAX_ELSE_CHAIN} {{{{else if}}}} branches in one block", tag.offset
+                )
             chained = _Open(tag, head, params, hash_, bparams, inverted=False, is_chain=True)
             opened.chain.append(chained)
             self.stack.append(chained)

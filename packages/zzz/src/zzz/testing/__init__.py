@@ -6,13 +6,9 @@ is its blocking facade for plain ``def`` tests. See ``docs/testing.md``.
 
 from __future__ import annotations
 
-from zzz.testing.client import (
-    Cookie,
-    CookieJar,
-    SyncTestClient,
-    TestClient,
-    TestRequest,
-    TestResponse,
-)
+from zzz.testing.assertions import TestRequest, TestResponse
+from zzz.testing.client import TestClient
+from zzz.testing.cookies import Cookie, CookieJar
+from zzz.testing.sync import SyncTestClient
 
 __all__ = ["Cookie", "CookieJar", "SyncTestClient", "TestClient", "TestRequest", "TestResponse"]

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from zzz.testing.client import SyncTestClient, TestClient
+    from zzz.testing.client import TestClient
+    from zzz.testing.sync import SyncTestClient
 
 # zzz itself is imported only when a fixture is used, so loading this plugin (in
 # every pytest run of an environment where zzz-web is installed) stays cheap.
@@ -54,7 +55,7 @@ async def client(app: Any) -> AsyncIterator[TestClient]:
 @pytest.fixture
 def sync_client(app: Any) -> Iterator[SyncTestClient]:
     """A blocking :class:`SyncTestClient` for ``app`` (for plain ``def`` tests)."""
-    from zzz.testing.client import SyncTestClient
+    from zzz.testing.sync import SyncTestClient
 
     with SyncTestClient(app) as test_client:
         yield test_client

@@ -84,6 +84,26 @@ def map_sqlite_error(exc: sqlite3.Error, sql: str = "") -> DatabaseError:
     return DatabaseError(message)
 
 
+def _enable_wal(raw: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch to WAL (persistent, so usually already on).
+
+    Switching needs an exclusive lock, and SQLite reports ``SQLITE_BUSY`` without calling
+    the busy handler when connections opening a fresh file at once would deadlock; so the
+    switch is retried until ``busy_timeout``.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            mode = raw.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raw.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _sqlite_utils_database(raw: sqlite3.Connection) -> Any:
     try:
         import sqlite_utils
@@ -152,7 +172,7 @@ class SqliteConnection(Connection):
             )
             try:
                 if path != ":memory:":
-                    raw.execute("PRAGMA journal_mode=WAL")
+                    _enable_wal(raw, busy_timeout)
                 raw.execute("PRAGMA foreign_keys=ON")
                 raw.execute("PRAGMA synchronous=NORMAL")
                 raw.execute("PRAGMA busy_timeout=0")

@@ -8,12 +8,11 @@ naming the schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from zzz_db.associations import Association, BelongsTo, HasMany, ManyToMany
 from zzz_db.exceptions import QueryError
+from zzz_db.query.builder.clauses import Join, Lock, join_clauses, make_lock
 from zzz_db.query.expr import (
     Column,
     Ctx,
@@ -22,9 +21,9 @@ from zzz_db.query.expr import (
     Func,
     Label,
     Ordering,
-    RawTable,
     Selectable,
     Source,
+    SubquerySource,
     TableSource,
     and_,
     coerce,
@@ -37,137 +36,11 @@ if TYPE_CHECKING:
     from zzz_db.schema import Schema, SchemaInfo
 
 __all__ = [
-    "Join",
-    "Lock",
-    "OnConflict",
-    "PreloadPlan",
     "Query",
-    "SubquerySource",
-    "preload_plan",
 ]
 
 S = TypeVar("S", bound="Schema")
-_LOCK_MODES = ("update", "no_key_update", "share", "key_share")
 _new = object.__new__
-
-
-@dataclass(frozen=True, slots=True)
-class Join:
-    """A ``JOIN`` clause: ``kind`` is ``"INNER"`` or ``"LEFT"``."""
-
-    kind: str
-    source: Source
-    on: Expr
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    """A row lock: ``mode`` is ``update``, ``no_key_update``, ``share`` or ``key_share``."""
-
-    mode: str = "update"
-    skip_locked: bool = False
-    nowait: bool = False
-    of: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OnConflict:
-    """What an insert does when it hits a unique conflict (an upsert).
-
-    Build it with :meth:`nothing`, :meth:`replace`, :meth:`replace_all` or :meth:`update`.
-
-    Attributes:
-        action: ``"nothing"``, ``"replace"`` or ``"update"``.
-        target: Conflict target field names (required for updates on SQLite/PostgreSQL;
-            ignored by MySQL).
-        fields: For ``replace``: the fields to overwrite with the proposed values
-            (``None``: every inserted field except the conflict target and primary key).
-        set: For ``update``: ``(field, expression)`` assignments.
-        constraint: A PostgreSQL constraint name to use instead of ``target``.
-    """
-
-    action: str
-    target: tuple[str, ...] = ()
-    fields: tuple[str, ...] | None = None
-    set: tuple[tuple[str, Expr], ...] = ()
-    constraint: str | None = None
-
-    @classmethod
-    def nothing(cls, target: Iterable[str] = (), *, constraint: str | None = None) -> OnConflict:
-        """Skip rows that conflict (``ON CONFLICT DO NOTHING``)."""
-        return cls("nothing", tuple(target), constraint=constraint)
-
-    @classmethod
-    def replace(
-        cls, fields: Iterable[str], *, target: Iterable[str] = (), constraint: str | None = None
-    ) -> OnConflict:
-        """Overwrite ``fields`` of the existing row with the proposed values."""
-        return cls("replace", tuple(target), tuple(fields), constraint=constraint)
-
-    @classmethod
-    def replace_all(
-        cls, *, target: Iterable[str] = (), constraint: str | None = None
-    ) -> OnConflict:
-        """Overwrite every inserted field except the conflict target and the primary key."""
-        return cls("replace", tuple(target), None, constraint=constraint)
-
-    @classmethod
-    def update(
-        cls,
-        set: Mapping[str, Any],
-        *,
-        target: Iterable[str] = (),
-        constraint: str | None = None,
-    ) -> OnConflict:
-        """Run ``SET field = value`` on the existing row (values may be expressions, e.g.
-        ``User.c.visits + 1``)."""
-        pairs = tuple((name, coerce(value)) for name, value in set.items())
-        return cls("update", tuple(target), (), pairs, constraint)
-
-    def replace_fields(self, info: SchemaInfo, columns: Sequence[str]) -> tuple[str, ...]:
-        """The fields a ``replace`` overwrites, given the inserted fields."""
-        if self.action != "replace":
-            return ()
-        if self.fields is not None:
-            return self.fields
-        keep = set(self.target) | set(info.primary_key)
-        return tuple(name for name in columns if name not in keep)
-
-    def check(self, info: SchemaInfo) -> None:
-        """Validate the field names against the schema."""
-        for name in (*self.target, *(self.fields or ()), *(n for n, _ in self.set)):
-            spec = info.fields.get(name)
-            if spec is None or spec.virtual:
-                raise QueryError(f"on_conflict: {info.name} has no persisted field {name!r}")
-
-
-class SubquerySource(Source):
-    """A query used as a ``FROM``/``JOIN`` source: ``q.subquery("t")``; ``t.c.<name>``."""
-
-    __slots__ = ("alias", "query")
-
-    def __init__(self, query: Query[Any], alias: str) -> None:
-        self.query = query
-        self.alias = alias
-
-    @property
-    def ref(self) -> str:
-        """The alias."""
-        return self.alias
-
-    def column(self, name: str) -> Column:
-        """The selected column ``name`` (:class:`QueryError` if the subquery has none)."""
-        for result_name, column, spec in self.query.result_columns():
-            if result_name == name:
-                return Column(self, name, column, spec)
-        names = ", ".join(n for n, _, _ in self.query.result_columns())
-        raise QueryError(f"subquery {self.alias!r} has no column {name!r} (columns: {names})")
-
-    def render_from(self, ctx: Ctx) -> None:
-        """Render ``(SELECT ...) AS "alias"``."""
-        ctx.parts.append("(")
-        self.query.render_select(ctx)
-        ctx.parts.append(") AS " + ctx.dialect.quote(self.alias))
 
 
 class Query(Selectable, Generic[S]):
@@ -403,55 +276,8 @@ class Query(Selectable, Generic[S]):
         return self._join("LEFT", target, on, alias)
 
     def _join(self, kind: str, target: Any, on: Expr | None, alias: str | None) -> Query[S]:
-        if isinstance(target, str) and self.info is not None and on is None:
-            assoc = self.info.associations.get(target)
-            if assoc is None:
-                names = ", ".join(self.info.associations) or "none"
-                raise QueryError(
-                    f"{self.info.name} has no association {target!r} (associations: {names})"
-                )
-            target = assoc
-        if isinstance(target, Association):
-            joins = self._association_joins(kind, target, alias)
-            return self._copy(joins=self.joins + joins)
-        source = _as_source(target, alias)
-        if on is None:
-            raise QueryError(f"join({target!r}) needs on=<condition>")
-        return self._copy(joins=(*self.joins, Join(kind, source, on)))
-
-    def _owner_source(self, assoc: Association) -> TableSource:
-        owner = assoc.owner_info
-        for source in (self.source, *(j.source for j in self.joins)):
-            if isinstance(source, TableSource) and source.info is owner:
-                return source
-        raise QueryError(f"join({assoc!r}): {owner.name} is not part of the query yet")
-
-    def _association_joins(
-        self, kind: str, assoc: Association, alias: str | None
-    ) -> tuple[Join, ...]:
-        owner = self._owner_source(assoc)
-        info = assoc.target.__schema__
-        refs = {self.source.ref, *(j.source.ref for j in self.joins)}
-        if alias is None and info.table in refs:
-            alias = assoc.name  # a self-join: name the joined table after the association
-        if alias is not None and alias in refs:
-            raise QueryError(f"join({assoc!r}): alias {alias!r} is already used in the query")
-        target = TableSource(info, alias)
-        if isinstance(assoc, BelongsTo):
-            on = owner.column(assoc.foreign_key) == target.column(assoc.references)
-            return (Join(kind, target, on),)
-        if isinstance(assoc, HasMany):
-            on = target.column(assoc.foreign_key) == owner.column(assoc.references)
-            return (Join(kind, target, on),)
-        assert isinstance(assoc, ManyToMany)
-        through = RawTable(assoc.join_through)
-        owner_key, target_key = assoc.join_keys
-        owner_pk = owner.column(_sole_pk(owner.info))
-        target_pk = target.column(_sole_pk(target.info))
-        return (
-            Join(kind, through, through.column(owner_key) == owner_pk),
-            Join(kind, target, target.column(target_pk.name) == through.column(target_key)),
-        )
+        added = join_clauses(self.source, self.joins, kind, target, on=on, alias=alias)
+        return self._copy(joins=self.joins + added)
 
     def for_update(
         self, *, skip_locked: bool = False, nowait: bool = False, of: Iterable[Any] = ()
@@ -479,12 +305,7 @@ class Query(Selectable, Generic[S]):
         Raises:
             QueryError: Unknown mode, or both ``skip_locked`` and ``nowait``.
         """
-        if mode not in _LOCK_MODES:
-            raise QueryError(f"unknown lock mode {mode!r} (known: {', '.join(_LOCK_MODES)})")
-        if skip_locked and nowait:
-            raise QueryError("choose one of skip_locked and nowait")
-        refs = tuple(_as_source(x, None).ref if not isinstance(x, str) else x for x in of)
-        return self._copy(lock_=Lock(mode, skip_locked, nowait, refs))
+        return self._copy(lock_=make_lock(mode, skip_locked=skip_locked, nowait=nowait, of=of))
 
     def unlock(self) -> Query[S]:
         """Remove the row lock."""
@@ -537,14 +358,14 @@ class Query(Selectable, Generic[S]):
     # -- SQL --------------------------------------------------------------------------------
     def render_select(self, ctx: Ctx) -> None:
         """Render this query's ``SELECT`` into ``ctx``."""
-        from zzz_db.query.compile import render_select
+        from zzz_db.query.compile.select import render_select
 
         render_select(self, ctx)
 
     def to_sql(self, dialect: Dialect | str = "sqlite") -> tuple[str, list[Any]]:
         """The SQL text and parameters for ``dialect`` (``"sqlite"``, ``"postgres"``,
         ``"mysql"`` or a :class:`~zzz_db.dialects.base.Dialect`)."""
-        from zzz_db.query.compile import compile_select
+        from zzz_db.query.compile.select import compile_select
 
         sql, params = compile_select(self, dialect)
         return sql, params
@@ -563,83 +384,3 @@ def _non_negative(what: str, count: int | None) -> int | None:
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise QueryError(f"{what} must be a non-negative int or None, not {count!r}")
     return count
-
-
-def _sole_pk(info: SchemaInfo) -> str:
-    if len(info.primary_key) != 1:
-        raise QueryError(f"{info.name} needs a single-column primary key for this join")
-    return info.primary_key[0]
-
-
-def _as_source(target: Any, alias: str | None) -> Source:
-    from zzz_db.schema import Schema
-
-    if isinstance(target, type) and issubclass(target, Schema):
-        return TableSource(target.__schema__, alias)
-    if isinstance(target, TableSource) and alias is not None:
-        return TableSource(target.info, alias)
-    if isinstance(target, Source):
-        return target
-    if isinstance(target, str):
-        return RawTable(target, alias)
-    raise QueryError(f"cannot join {target!r}: pass a schema, an alias, a subquery or a table")
-
-
-@dataclass(frozen=True, slots=True)
-class PreloadPlan:
-    """How to load an association for many owners in one query (no N+1).
-
-    Attributes:
-        query: The query loading every target row for the given owner keys.
-        owner_key: The owner field whose values were given (and that groups the results).
-        target_key: The field of each loaded target holding the matching owner key value
-            (``None`` for many-to-many, whose rows carry it in an extra last column).
-        through: Many-to-many: each row is the target's columns followed by the owner key.
-    """
-
-    query: Query[Any]
-    owner_key: str
-    target_key: str | None
-    through: bool
-
-
-def preload_plan(assoc: Association, keys: Iterable[Any]) -> PreloadPlan:
-    """Plan the single query that loads ``assoc`` for owners whose key is in ``keys``.
-
-    Args:
-        assoc: The association (``User.posts``).
-        keys: The distinct values of ``plan.owner_key`` on the owners (``None`` values are
-            skipped by the caller: they match nothing).
-
-    Returns:
-        The plan; run ``plan.query`` and group the targets by ``plan.target_key`` (or by the
-        last column for many-to-many).
-
-    Example:
-        ``preload_plan(User.posts, [1, 2]).query`` is
-        ``SELECT <post columns> FROM posts WHERE posts.user_id IN (?, ?)``.
-    """
-    values = list(keys)
-    target = assoc.target.__schema__.source
-    query: Query[Any]
-    if isinstance(assoc, BelongsTo):
-        key = assoc.references
-        query = Query(target).where(target.column(key).in_(values))
-        return PreloadPlan(query, assoc.foreign_key, key, through=False)
-    if isinstance(assoc, HasMany):
-        key = assoc.foreign_key
-        query = Query(target).where(target.column(key).in_(values))
-        return PreloadPlan(query, assoc.references, key, through=False)
-    assert isinstance(assoc, ManyToMany)
-    through = RawTable(assoc.join_through)
-    owner_key, target_key = assoc.join_keys
-    owner_pk = _sole_pk(assoc.owner_info)
-    target_pk = target.column(_sole_pk(target.info))
-    columns = [target.column(spec.name) for spec in target.info.persisted]
-    query = (
-        Query(target)
-        .join(through, on=through.column(target_key) == target_pk)
-        .where(through.column(owner_key).in_(values))
-        .select(*columns, through.column(owner_key).label("_owner_key"))
-    )
-    return PreloadPlan(query, owner_pk, None, through=True)

@@ -25,22 +25,20 @@ An :class:`App` is both a native app (the built-in server calls
 from __future__ import annotations
 
 import functools
-import html
 import inspect
 import logging
-import traceback
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import anyio.to_thread
-from pydantic import ValidationError
 
-from zzz.conn import AlreadySentError, Conn, ConnConfig, json_dumps, parse_trusted_proxies
-from zzz.exceptions import HTTPError, ImproperlyConfigured, ZzzError
-from zzz.http.mime import preferred
-from zzz.http.status import reason_phrase
+from zzz.app._errors import NoResponseError, RequestValidationError, set_error_response
+from zzz.app._forward import forward
+from zzz.app._hosts import HOST_CACHE_SIZE, HostPolicy
+from zzz.app._plan import Plug, RoutePlan, bind_params, make_plan, use_result
+from zzz.conn import AlreadySentError, Conn, ConnConfig, parse_trusted_proxies
+from zzz.exceptions import HTTPError, ImproperlyConfigured
 from zzz.router.tree import AutomaticOptions, Found, MethodNotAllowed, Redirect
 from zzz.settings import Settings
 from zzz.types import (
@@ -56,105 +54,13 @@ from zzz.types import (
 if TYPE_CHECKING:
     from zzz.conn import TemplateRenderer
     from zzz.router.dsl import Router
-    from zzz.router.signature import HandlerSignature
     from zzz.router.tree import Route
 
 __all__ = ["App", "NoResponseError", "RequestValidationError"]
 
 _logger = logging.getLogger("zzz.app")
 
-#: Distinct ``Host`` header values whose allowed-hosts verdict is remembered.
-_HOST_CACHE_SIZE = 256
-
 Hook = Callable[[], "Awaitable[None] | None"]
-Plug = Callable[[Conn], Awaitable[None]]
-
-
-class NoResponseError(ZzzError, RuntimeError):
-    """A handler returned, or a plug halted, without setting a response (a 500)."""
-
-
-class RequestValidationError(HTTPError):
-    """Request parameters failed validation (422); ``errors`` lists each field.
-
-    Args:
-        errors: ``[{"loc": [...], "msg": "...", "type": "..."}]``.
-    """
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(422, "invalid request parameters")
-        self.errors = errors
-
-
-@dataclass(frozen=True, slots=True)
-class _Extra:
-    """A handler parameter bound per request from ``conn.params``."""
-
-    name: str
-    model: bool
-    validate: Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Everything needed to run one route, resolved at startup."""
-
-    route: Route
-    pipeline: tuple[Plug, ...]
-    signature: HandlerSignature | None
-    extras: tuple[_Extra, ...]
-    needs_body: bool
-    target: NativeApp | None
-
-
-class _HostPolicy:
-    """``ALLOWED_HOSTS`` matching: exact names, ``.suffix`` for subdomains, ``*``."""
-
-    __slots__ = ("any", "exact", "suffixes")
-
-    def __init__(self, hosts: Iterable[str]) -> None:
-        hosts = [h.lower() for h in hosts]
-        self.any = "*" in hosts
-        self.exact = frozenset(h for h in hosts if not h.startswith("."))
-        self.suffixes = tuple(h for h in hosts if h.startswith("."))
-
-    def allows(self, host: str) -> bool:
-        if self.any:
-            return True
-        host = host.rstrip(".")
-        if host in self.exact:
-            return True
-        return bool(host) and any(host.endswith(s) or host == s[1:] for s in self.suffixes)
-
-
-class _ReplayBody:
-    """A body already read by a plug, replayed to a mounted app."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    async def receive(self) -> bytes:
-        data, self._data = self._data, b""
-        return data
-
-
-def _validator_for(annotation: Any) -> Callable[[Any], Any] | None:
-    from pydantic import TypeAdapter
-
-    try:
-        return TypeAdapter(annotation).validate_python
-    except Exception:  # noqa: BLE001 - a type pydantic cannot validate is simply not bound
-        return None
-
-
-def _has_body(conn: Conn) -> bool:
-    """Whether the request announces a body (``Content-Length > 0`` or chunked)."""
-    for name, value in conn.head.headers:
-        if (name == b"content-length" and value.strip(b" 0")) or name == b"transfer-encoding":
-            return True
-    return False
 
 
 async def _call_hook(hook: Hook) -> None:
@@ -213,9 +119,9 @@ class App:
         )
         self._checked_orders: set[tuple[int, ...]] = set()
         self._check_order(self.plugs, "App(plugs=...)")
-        self._hosts = _HostPolicy(s.allowed_hosts)
+        self._hosts = HostPolicy(s.allowed_hosts)
         self._host_cache: dict[bytes, bool] = {}
-        self._plans: dict[int, _Plan] = {}
+        self._plans: dict[int, RoutePlan] = {}
         for route in getattr(router, "compiled_routes", ()):
             self._plans[id(route)] = self._plan(route)
         self._asgi: Any = None
@@ -238,7 +144,7 @@ class App:
         return tuple(checked)
 
     def _check_order(self, plugs: tuple[Plug, ...], where: str) -> None:
-        """Validate ``provides``/``requires`` order (``zzz.plugs.check_order``), once per pipeline."""
+        """Check ``provides``/``requires`` order (``zzz.plugs.check_order``) once per pipeline."""
         key = tuple(map(id, plugs))
         if key in self._checked_orders:
             return
@@ -252,33 +158,13 @@ class App:
         except ImproperlyConfigured as exc:
             raise ImproperlyConfigured(f"{where}: {exc}") from None
 
-    def _plan(self, route: Route) -> _Plan:
+    def _plan(self, route: Route) -> RoutePlan:
         self._check_order(
             self.plugs + tuple(route.pipeline),
             f"route {'|'.join(route.methods)} {route.path} (declared at {route.location}) "
             "with the app plugs before its pipeline",
         )
-        target: NativeApp | None = None
-        if route.kind == "forward":
-            mounted = route.handler
-            if isinstance(mounted, NativeApp):
-                target = mounted
-            else:
-                from zzz.server.asgi import ASGIAdapter
-
-                target = ASGIAdapter(mounted)
-        extras: list[_Extra] = []
-        signature = route.signature
-        if signature is not None:
-            for spec in signature.params:
-                if spec.source == "model":
-                    extras.append(_Extra(spec.name, True, spec.annotation.model_validate))
-                elif spec.source == "default":
-                    validate = _validator_for(spec.annotation)
-                    if validate is not None:
-                        extras.append(_Extra(spec.name, False, validate))
-        needs_body = any(e.model for e in extras)
-        return _Plan(route, tuple(route.pipeline), signature, tuple(extras), needs_body, target)
+        return make_plan(route)
 
     async def startup(self) -> None:
         """Run the ``on_startup`` hooks, then start mounted native apps.
@@ -364,7 +250,7 @@ class App:
                     cached = self._host_cache.get(value)
                     if cached is None:
                         cached = self._hosts.allows(conn.host)
-                        if len(self._host_cache) < _HOST_CACHE_SIZE:
+                        if len(self._host_cache) < HOST_CACHE_SIZE:
                             self._host_cache[value] = cached
                     return cached
         return self._hosts.allows(conn.host)
@@ -423,7 +309,7 @@ class App:
                     return
         conn.put_resp_header("allow", ", ".join(result.allow)).resp(204, b"")
 
-    def _enter_route(self, conn: Conn, found: Any) -> tuple[_Plan, dict[str, Any]]:
+    def _enter_route(self, conn: Conn, found: Any) -> tuple[RoutePlan, dict[str, Any]]:
         route = found.route
         plan = self._plans.get(id(route))
         if plan is None:
@@ -450,92 +336,23 @@ class App:
     async def _run_route(self, conn: Conn, found: Any) -> None:
         plan, kwargs = self._enter_route(conn, found)
         signature = plan.signature
-        if await self._run_pipeline(conn, plan.pipeline):
-            return
+        for plug in plan.pipeline:  # inlined (not _run_pipeline): the hot path
+            await plug(conn)
+            if conn.halted:
+                self._check_halted(conn, plug)
+                return
         if plan.target is not None:
-            await self._forward(conn, plan.target, found)
+            await forward(conn, plan.target, found)
             return
         assert signature is not None
         if plan.extras:
-            await self._bind(conn, plan, kwargs)
+            await bind_params(conn, plan, kwargs)
         if signature.is_async:
             result = await signature.handler(conn, **kwargs)
         else:
             call = functools.partial(signature.handler, conn, **kwargs)
             result = await anyio.to_thread.run_sync(call)
-        self._use_result(conn, result, signature)
-
-    async def _bind(self, conn: Conn, plan: _Plan, kwargs: dict[str, Any]) -> None:
-        if plan.needs_body and conn.body_params is None and _has_body(conn):
-            await conn.load_body_params()
-        params = conn.params
-        errors: list[dict[str, Any]] = []
-        for extra in plan.extras:
-            if extra.model:
-                source: Any = params
-            elif extra.name in params:
-                source = params[extra.name]
-            else:
-                continue
-            assert extra.validate is not None
-            try:
-                kwargs[extra.name] = extra.validate(source)
-            except ValidationError as exc:
-                for error in exc.errors(include_url=False, include_context=False):
-                    loc = list(error["loc"])
-                    errors.append(
-                        {
-                            "loc": loc if extra.model else [extra.name, *loc],
-                            "msg": error["msg"],
-                            "type": error["type"],
-                        }
-                    )
-        if errors:
-            raise RequestValidationError(errors)
-
-    @staticmethod
-    def _use_result(conn: Conn, result: Any, signature: HandlerSignature) -> None:
-        if result is None or result is conn:
-            if conn.state == "unset" and not conn.halted:
-                from zzz.router.signature import describe_callable
-
-                raise NoResponseError(
-                    f"handler {describe_callable(signature.handler)} returned without "
-                    "setting a response: return conn.json(...), conn.html(...), "
-                    "conn.render(...), ... (or a dict/list/pydantic model for JSON)"
-                )
-            return
-        if isinstance(result, dict | list) or hasattr(result, "model_dump"):
-            conn.json(result)
-            return
-        from zzz.router.signature import describe_callable
-
-        raise TypeError(
-            f"handler {describe_callable(signature.handler)} returned a "
-            f"{type(result).__name__}; return the conn, None, or a dict/list/pydantic "
-            "model (sent as JSON)"
-        )
-
-    async def _forward(self, conn: Conn, target: NativeApp, found: Any) -> None:
-        head = conn.head
-        root = head.root_path + unquote(found.prefix)
-        remaining = found.remaining or "/"
-        sub_head = replace(
-            head,
-            root_path=root,
-            path=root + unquote(remaining),
-            raw_path=(quote(head.root_path) + found.prefix + remaining).encode("latin-1"),
-            extensions=dict(head.extensions),
-        )
-        body: Body | None = conn._body_source
-        if conn._body is not None:
-            body = _ReplayBody(conn._body)
-        elif conn._consumed or body is None:
-            body = _ReplayBody(b"")  # a plug streamed the body away
-        writer = conn._writer
-        assert writer is not None
-        await target.handle_http(sub_head, body, writer)
-        conn._state = "sent"
+        use_result(conn, result, signature)
 
     # ------------------------------------------------------------------- errors
     async def _fail(self, conn: Conn, exc: Exception) -> None:
@@ -587,45 +404,4 @@ class App:
             conn: The conn (its response must be unset).
             exc: The exception.
         """
-        if isinstance(exc, HTTPError):
-            status, detail = exc.status, exc.detail or reason_phrase(exc.status)
-            for name, value in exc.headers.items():
-                try:
-                    conn.put_resp_header(name, value)
-                except ValueError:
-                    _logger.warning("dropped invalid header %r from %r", name, exc)
-        else:
-            status, detail = 500, "Internal Server Error"
-        trace = ""
-        if self.debug and not isinstance(exc, HTTPError):
-            detail = f"{type(exc).__name__}: {exc}"
-            trace = "".join(traceback.format_exception(exc))
-        kind = preferred(
-            conn.headers.get("accept"), ["application/json", "text/html", "text/plain"]
-        )
-        if kind == "application/json":
-            payload: dict[str, Any] = {"detail": detail}
-            if isinstance(exc, RequestValidationError):
-                payload["fields"] = exc.errors
-            conn.resp(status, json_dumps({"errors": payload}), "application/json")
-        elif kind == "text/html":
-            title = html.escape(f"{status} {reason_phrase(status)}")
-            body = (
-                f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{html.escape(detail)}</p>"
-            )
-            if isinstance(exc, RequestValidationError):
-                items = "".join(
-                    f"<li>{html.escape('.'.join(map(str, e['loc'])))}: {html.escape(e['msg'])}</li>"
-                    for e in exc.errors
-                )
-                body += f"<ul>{items}</ul>"
-            if trace:
-                body += f"<pre>{html.escape(trace)}</pre>"
-            conn.resp(status, body, "text/html; charset=utf-8")
-        else:
-            text = detail
-            if isinstance(exc, RequestValidationError):
-                text += "".join(f"\n{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors)
-            if trace:
-                text += "\n\n" + trace
-            conn.resp(status, text, "text/plain; charset=utf-8")
+        set_error_response(conn, exc, debug=self.debug)
