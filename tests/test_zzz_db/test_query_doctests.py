@@ -9,8 +9,8 @@ import pytest
 
 MODULES = [
     "zzz_db.fields",
-    "zzz_db.query.builder",
-    "zzz_db.query.compile",
+    "zzz_db.query.builder.query",
+    "zzz_db.query.compile.select",
     "zzz_db.query.fragment",
 ]
 

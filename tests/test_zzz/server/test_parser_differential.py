@@ -122,7 +122,8 @@ def requests(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
                 if not rest:
                     break
                 ext = draw(st.sampled_from([b"", b";a=b", b';q="x y"', b";flag"]))
-                payload += b"%x%s\r\n%s\r\n" % (len(rest[:size]), ext, rest[:size])
+                zeros = b"0" * draw(st.integers(0, 14))
+                payload += b"%s%x%s\r\n%s\r\n" % (zeros, len(rest[:size]), ext, rest[:size])
                 rest = rest[size:]
             if rest:
                 payload += b"%X\r\n%s\r\n" % (len(rest), rest)
@@ -212,3 +213,16 @@ def test_mutated_requests_agree(
     # status may differ: a streamed head is rejected at its first detectable error).
     whole, streamed = outcome("h11", [bytes(data)]), outcome("h11", pieces)
     assert (whole[0], whole[-1]) == (streamed[0], streamed[-1])
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 300)), min_size=1, max_size=4),
+    st.sampled_from([b"", b";a", b";a=1", b';a="\\""', b"; a", b";a =1", b" ", b"\t"]),
+)
+def test_chunk_size_lines_agree(sizes: list[tuple[int, int]], ext: bytes) -> None:
+    body = b"".join(
+        b"0" * zeros + b"%x" % size + ext + b"\r\n" + b"x" * size + b"\r\n" for zeros, size in sizes
+    )
+    data = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body + b"0\r\n\r\n"
+    assert outcome("h11", [data]) == outcome("httptools", [data])

@@ -4,8 +4,8 @@ Both parser paths (h11 and httptools) sit behind these checks, so they accept
 and reject exactly the same requests. h11 would otherwise normalise obs-fold,
 bare LF and duplicate ``Content-Length`` before anyone could see them; llhttp
 accepts request shapes h11 refuses and the other way around. Here the complete
-head is validated in one regular-expression pass over its bytes, then a few
-``bytes.count``/``in`` probes on the lower-cased head decide framing,
+head is validated in one regular-expression pass over its bytes, then one more
+pass over the lower-cased head collects the few fields that decide framing,
 keep-alive, ``Host``, ``Expect`` and ``Upgrade``. Chunked bodies are framed by
 :class:`ChunkScanner` with the same strictness before their bytes are decoded.
 
@@ -65,6 +65,7 @@ _CHUNK_LINE_RE = re.compile(
     + rb'|"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t \x21-\x7e\x80-\xff])*"))?)*'
 )
 _MAX_CHUNK_LINE = 4096
+_MAX_CHUNK_SIZE_DIGITS = 16  # leading zeros included (h11 allows at most 20)
 #: Fields that must not appear in trailers (RFC 9110 section 6.5.1): framing, routing
 #: and connection control. A proxy merging them into the head would be smuggled to.
 _FORBIDDEN_TRAILERS = frozenset(
@@ -412,9 +413,9 @@ class ChunkScanner:
         match = _CHUNK_LINE_RE.fullmatch(buf, i, nl)
         if match is None:
             raise ProtocolError(400, "invalid chunk-size line")
-        digits = match.group(1).lstrip(b"0") or b"0"
-        if len(digits) > 16:
-            raise ProtocolError(413, "request body too large")
+        digits = match.group(1)
+        if len(digits) > _MAX_CHUNK_SIZE_DIGITS:
+            raise ProtocolError(400, "chunk size has too many digits")
         size = int(digits, 16)
         self._total += size
         if self._total > self._limits.max_body_bytes:

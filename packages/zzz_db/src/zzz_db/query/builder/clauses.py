@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from zzz_db.schema import SchemaInfo
 
 __all__ = [
-    "LOCK_MODES",
     "Join",
+    "LOCK_MODES",
     "Lock",
     "as_source",
     "join_clauses",
