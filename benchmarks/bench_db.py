@@ -113,7 +113,7 @@ def _sa_objects() -> tuple[Any, Any]:
     return table, ItemORM
 
 
-def _sa_sync_ops(url: str) -> tuple[Any, dict[str, Op], dict[str, Op]]:
+def _sa_sync_ops(url: str) -> tuple[Any, Any, Any]:
     import sqlalchemy as sa
     from sqlalchemy.orm import Session
 

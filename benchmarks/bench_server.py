@@ -57,8 +57,10 @@ def main(argv: list[str]) -> None:
     print("| server | endpoint | req/s | p50 ms | p99 ms | vs uvicorn h11 |")
     print("|---|---|---:|---:|---:|---:|")
     for name, per in results.items():
-        for endpoint, r in per.items():
-            ratio = f"{r.rps / base[endpoint].rps:.2f}x" if base and base[endpoint].rps else "-"
+        for endpoint, res in per.items():
+            ref = base[endpoint].rps if base else 0.0
+            ratio = f"{res.rps / ref:.2f}x" if ref else "-"
             print(
-                f"| {name} | {endpoint} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {ratio} |"
+                f"| {name} | {endpoint} | {res.rps:.0f} | {res.p50_ms:.2f} | {res.p99_ms:.2f} "
+                f"| {ratio} |"
             )

@@ -46,7 +46,7 @@ def fortunes_context() -> dict[str, Any]:
     """The per-request work every engine shares: add one fortune and sort."""
     rows = [{"id": i, "message": m} for i, m in FORTUNES]
     rows.append({"id": 0, "message": "Additional fortune added at request time."})
-    rows.sort(key=lambda r: r["message"])
+    rows.sort(key=lambda r: str(r["message"]))
     return {"fortunes": rows}
 
 
@@ -152,7 +152,7 @@ def fstring_users(ctx: dict[str, Any]) -> str:
 def _engines() -> dict[str, dict[str, Callable[[], str]]]:
     import chevron
     import jinja2
-    from mako.template import Template as MakoTemplate
+    from mako.template import Template as MakoTemplate  # type: ignore[import-untyped]
     from zzz.templates import Templates
 
     zzz = Templates(ZZZ_FILES, strict=True)

@@ -7,17 +7,9 @@ the environment (``dev`` by default, SQLite file ``example_app/example.db``). Se
 
 from __future__ import annotations
 
-import logging
-
 from example_app.factory import create_app
 
 __all__ = ["app"]
-
-# The server configures only its own ``zzz.server`` logger; show the Logger plug's
-# request lines too (``GET /users -> 200 in 1.2ms [request id]``) unless configured.
-_requests = logging.getLogger("zzz.request")
-if _requests.level == logging.NOTSET:
-    _requests.setLevel(logging.INFO)
 
 #: The app configured from the environment.
 app = create_app()

@@ -16,9 +16,11 @@ def _modules() -> list[str]:
     for package in PACKAGES:
         root = importlib.import_module(package)
         names.append(package)
-        for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
-            if not info.name.endswith("__main__"):
-                names.append(info.name)
+        names.extend(
+            info.name
+            for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.")
+            if not info.name.endswith("__main__")
+        )
     return names
 
 

@@ -52,9 +52,9 @@ def _routes() -> list[object]:
     scopes: dict[str, list[object]] = {}
     for prefix, res in NESTED:
         scopes.setdefault(prefix, []).append(get(res + "/:rid/sub/:sid", nested))
-    entries += [scope(prefix, routes=routes) for prefix, routes in scopes.items()]  # type: ignore[arg-type]
+    entries += [scope(prefix, routes=routes) for prefix, routes in scopes.items()]
     return entries
 
 
-router = Router(*_routes())  # type: ignore[arg-type]
+router = Router(*_routes())
 app = App(router, plugs=[request_id, require_agent, stamp])

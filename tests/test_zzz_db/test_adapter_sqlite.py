@@ -16,22 +16,22 @@ SLOW = (
 )
 
 
-async def _max_gap(done: anyio.Event) -> float:
-    """The longest time the loop failed to wake a 1 ms sleeper until ``done``."""
-    worst = 0.0
+async def _gaps(done: anyio.Event) -> list[float]:
+    """How late each 1 ms sleep of a ticker woke up, until ``done``."""
+    gaps: list[float] = []
     while not done.is_set():
         start = anyio.current_time()
         await anyio.sleep(0.001)
-        worst = max(worst, anyio.current_time() - start - 0.001)
-    return worst
+        gaps.append(anyio.current_time() - start - 0.001)
+    return gaps
 
 
-async def _measure(work) -> float:
+async def _measure(work) -> list[float]:
     done = anyio.Event()
-    gaps: list[float] = []
+    found: list[list[float]] = []
 
     async def ticker() -> None:
-        gaps.append(await _max_gap(done))
+        found.append(await _gaps(done))
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(ticker)
@@ -40,7 +40,20 @@ async def _measure(work) -> float:
             await work()
         finally:
             done.set()
-    return gaps[0]
+    return found[0]
+
+
+def _assert_loop_kept_running(gaps: list[float]) -> None:
+    """Blocking the loop would show as one gap as long as the work (0.3-1 s).
+
+    The typical wake-up delay stays at a few milliseconds (the inline budget is 2 ms);
+    the worst single gap is allowed more so that a loaded CI box's scheduling noise does
+    not fail the test.
+    """
+    ordered = sorted(gaps)
+    typical = ordered[len(ordered) // 2]
+    assert typical < 0.005, f"median wake-up delay {typical * 1000:.1f} ms"
+    assert ordered[-1] < 0.1, f"event loop stalled {ordered[-1] * 1000:.1f} ms"
 
 
 async def test_slow_select_moves_off_the_loop(tmp_path):
@@ -52,10 +65,9 @@ async def test_slow_select_moves_off_the_loop(tmp_path):
             async def work() -> None:
                 result.append((await repo.fetch(SLOW)).rows[0][0])
 
-            gap = await _measure(work)
+            gaps = await _measure(work)
             assert result == [2000000]
-            # the budget is 2 ms; allow for scheduling noise on a loaded CI box
-            assert gap < 0.03, f"event loop stalled {gap * 1000:.1f} ms"
+            _assert_loop_kept_running(gaps)
     finally:
         await repo.close()
 
@@ -83,10 +95,10 @@ async def test_locked_database_does_not_stall_the_loop(tmp_path):
                     # the write waits for the lock on a worker thread
                     await repo.execute("INSERT INTO t (v) VALUES (3)")
 
-            gap = await _measure(work)
+            gaps = await _measure(work)
             other.close()
             assert (await repo.fetch("SELECT count(*) FROM t")).rows == [(3,)]
-            assert gap < 0.03, f"event loop stalled {gap * 1000:.1f} ms"
+            _assert_loop_kept_running(gaps)
     finally:
         await repo.close()
 

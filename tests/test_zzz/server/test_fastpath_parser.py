@@ -48,3 +48,17 @@ def test_trailing_whitespace_is_stripped_like_h11() -> None:
         head = parser.next_event()
         assert isinstance(head, Head)
         assert head.headers == [(b"host", b"a"), (b"x", b"b c")]
+
+
+def test_trailers_do_not_leak_into_the_head() -> None:
+    for kind in ("h11", "httptools"):
+        parser = make_parser(kind)
+        parser.feed(
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"1\r\nx\r\n0\r\nX-Checksum: abc\r\n\r\n"
+        )
+        head = parser.next_event()
+        assert isinstance(head, Head)
+        assert parser.next_event() == BodyData(b"x")
+        assert isinstance(parser.next_event(), EndOfMessage)
+        assert head.headers == [(b"host", b"a"), (b"transfer-encoding", b"chunked")]

@@ -127,7 +127,13 @@ def requests(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
                 rest = rest[size:]
             if rest:
                 payload += b"%X\r\n%s\r\n" % (len(rest), rest)
-            payload += b"0\r\n\r\n"
+            trailers = draw(st.lists(st.tuples(tokens, header_values), max_size=2))
+            payload += b"0\r\n" + b"".join(
+                b"%s: %s\r\n" % (name, value)
+                for name, value in trailers
+                if name.lower() not in RESERVED_NAMES | {b"te", b"trailer", b"keep-alive"}
+            )
+            payload += b"\r\n"
     else:
         payload = b""
     keep_alive = True

@@ -102,10 +102,12 @@ class HttptoolsParser(BaseRequestParser):
         self._upgraded = False
         self._dechunk = None
         self._feed(head)
+        headers = calls.headers
+        calls.headers = []  # llhttp reports trailers as headers too: keep them apart
         return Head(
             parser.get_method(),
             calls.url,
-            calls.headers,
+            headers,
             info.http_version,
             info.keep_alive,
             info.content_length,

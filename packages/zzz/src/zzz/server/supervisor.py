@@ -99,7 +99,10 @@ def _configure_logging(level: str) -> None:
             format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
             stream=sys.stderr,
         )
-    logging.getLogger("zzz.server").setLevel(level.upper())
+    # The server's own logger and the request logger of the Logger plug (``zzz.request``)
+    # follow --log-level; other libraries keep the root logger's level.
+    for name in ("zzz.server", "zzz.request"):
+        logging.getLogger(name).setLevel(level.upper())
 
 
 def _serve_blocking(
