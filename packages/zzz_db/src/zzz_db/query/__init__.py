@@ -8,6 +8,7 @@ from zzz_db.query.builder import (
     OnConflict,
     PreloadPlan,
     Query,
+    SubquerySource,
     preload_plan,
 )
 from zzz_db.query.compile import (
@@ -25,7 +26,7 @@ from zzz_db.query.compile import (
     compile_update_all,
     result_loader,
 )
-from zzz_db.query.expr import Expr, SubquerySource, and_, exists, func, not_, or_
+from zzz_db.query.expr import Expr, and_, exists, func, not_, or_
 from zzz_db.query.fragment import Fragment, fragment
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The ``JOIN`` and row-lock clauses of a query, and how join targets are resolved.
+"""The ``JOIN`` and row-lock clauses of a query, its join targets and subquery sources.
 
 A join target may be an association (by name or object: the ``ON`` condition comes from its
 keys; a many-to-many association adds two joins through its join table), a schema class, an
@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from zzz_db.associations import Association, BelongsTo, HasMany, ManyToMany
 from zzz_db.exceptions import QueryError
-from zzz_db.query.expr import Expr, RawTable, Source, TableSource
+from zzz_db.query.expr import Column, Ctx, Expr, RawTable, Source, TableSource
 
 if TYPE_CHECKING:
+    from zzz_db.query.builder.query import Query
     from zzz_db.schema import SchemaInfo
 
 __all__ = [
     "Join",
     "LOCK_MODES",
     "Lock",
+    "SubquerySource",
     "as_source",
     "join_clauses",
     "make_lock",
@@ -49,6 +51,35 @@ class Lock:
     skip_locked: bool = False
     nowait: bool = False
     of: tuple[str, ...] = ()
+
+
+class SubquerySource(Source):
+    """A query used as a ``FROM``/``JOIN`` source: ``q.subquery("t")``; ``t.c.<name>``."""
+
+    __slots__ = ("alias", "query")
+
+    def __init__(self, query: Query[Any], alias: str) -> None:
+        self.query = query
+        self.alias = alias
+
+    @property
+    def ref(self) -> str:
+        """The alias."""
+        return self.alias
+
+    def column(self, name: str) -> Column:
+        """The selected column ``name`` (:class:`QueryError` if the subquery has none)."""
+        for result_name, column, spec in self.query.result_columns():
+            if result_name == name:
+                return Column(self, name, column, spec)
+        names = ", ".join(n for n, _, _ in self.query.result_columns())
+        raise QueryError(f"subquery {self.alias!r} has no column {name!r} (columns: {names})")
+
+    def render_from(self, ctx: Ctx) -> None:
+        """Render ``(SELECT ...) AS "alias"``."""
+        ctx.parts.append("(")
+        self.query.render_select(ctx)
+        ctx.parts.append(") AS " + ctx.dialect.quote(self.alias))
 
 
 def make_lock(mode: str, *, skip_locked: bool, nowait: bool, of: Iterable[Any]) -> Lock:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from zzz_db.exceptions import QueryError
-from zzz_db.query.builder.clauses import Join, Lock, join_clauses, make_lock
+from zzz_db.query.builder.clauses import Join, Lock, SubquerySource, join_clauses, make_lock
 from zzz_db.query.expr import (
     Column,
     Ctx,
@@ -23,7 +23,6 @@ from zzz_db.query.expr import (
     Ordering,
     Selectable,
     Source,
-    SubquerySource,
     TableSource,
     and_,
     coerce,

@@ -11,7 +11,7 @@ Every Python value becomes a bound parameter (never SQL text). The modules:
 * :mod:`~zzz_db.query.expr.predicates`: conditions and :func:`and_`/:func:`or_`/:func:`not_`/
   :func:`exists`.
 * :mod:`~zzz_db.query.expr.functions`: SQL function calls (:data:`func`).
-* :mod:`~zzz_db.query.expr.sources`: tables, aliases and subqueries to select from.
+* :mod:`~zzz_db.query.expr.sources`: tables and aliases to select from.
 * :mod:`~zzz_db.query.expr.lookups`: the ``field__<lookup>=value`` conditions.
 """
 
@@ -50,7 +50,7 @@ from zzz_db.query.expr.predicates import (
     not_,
     or_,
 )
-from zzz_db.query.expr.sources import Columns, RawTable, Source, SubquerySource, TableSource
+from zzz_db.query.expr.sources import Columns, RawTable, Source, TableSource
 
 __all__ = [
     "ATOM",
@@ -76,7 +76,6 @@ __all__ = [
     "ScalarSubquery",
     "Selectable",
     "Source",
-    "SubquerySource",
     "TableSource",
     "Truth",
     "Value",

@@ -1,4 +1,4 @@
-"""What a query selects from or joins: tables, aliases, raw tables and subqueries.
+"""What a query selects from or joins: tables, aliases and raw tables.
 
 ``source.c.<name>`` (a :class:`Columns`) gives a source's columns; a schema's columns are
 checked against its fields, so a typo raises :class:`~zzz_db.exceptions.QueryError` naming the
@@ -7,20 +7,18 @@ schema.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zzz_db.exceptions import QueryError
 from zzz_db.query.expr.core import Column, Ctx
 
 if TYPE_CHECKING:
-    from zzz_db.query.builder.query import Query
     from zzz_db.schema import SchemaInfo
 
 __all__ = [
     "Columns",
     "RawTable",
     "Source",
-    "SubquerySource",
     "TableSource",
 ]
 
@@ -132,32 +130,3 @@ class RawTable(Source):
         ctx.parts.append(ctx.dialect.quote(self.table))
         if self.alias:
             ctx.parts.append(" AS " + ctx.dialect.quote(self.alias))
-
-
-class SubquerySource(Source):
-    """A query used as a ``FROM``/``JOIN`` source: ``q.subquery("t")``; ``t.c.<name>``."""
-
-    __slots__ = ("alias", "query")
-
-    def __init__(self, query: Query[Any], alias: str) -> None:
-        self.query = query
-        self.alias = alias
-
-    @property
-    def ref(self) -> str:
-        """The alias."""
-        return self.alias
-
-    def column(self, name: str) -> Column:
-        """The selected column ``name`` (:class:`QueryError` if the subquery has none)."""
-        for result_name, column, spec in self.query.result_columns():
-            if result_name == name:
-                return Column(self, name, column, spec)
-        names = ", ".join(n for n, _, _ in self.query.result_columns())
-        raise QueryError(f"subquery {self.alias!r} has no column {name!r} (columns: {names})")
-
-    def render_from(self, ctx: Ctx) -> None:
-        """Render ``(SELECT ...) AS "alias"``."""
-        ctx.parts.append("(")
-        self.query.render_select(ctx)
-        ctx.parts.append(") AS " + ctx.dialect.quote(self.alias))
