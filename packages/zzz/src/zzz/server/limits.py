@@ -61,7 +61,7 @@ class Limits:
     body_timeout: float = 30.0
     keepalive_timeout: float = 5.0
     max_connections: int = 1000
-    max_pipelined: int = 16
+    max_pipelined: int = 128
     write_timeout: float = 30.0
     ws_max_message: int = 1024 * 1024
 
