@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from zzz_db.dialects import get_dialect
 from zzz_db.fields import field
 from zzz_db.query import compile_insert, compile_select, fragment
+from zzz_db.query.expr.lookups import lookup as lookup_condition
 from zzz_db.schema import Schema
 
 NAMES = st.text(
@@ -17,10 +18,9 @@ NAMES = st.text(
     min_size=1,
     max_size=12,
 )
-# NUL is left out: SQLite's LIKE/GLOB stop at it (see test_contains_nul_on_sqlite below).
-VALUES = st.text(
-    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20
-)
+# Values may hold NUL: SQLite's LIKE/GLOB stop at it, so the dialect renders such lookups
+# with instr()/hex() (see test_text_lookups_with_nul_on_sqlite below).
+VALUES = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
 
 
 @settings(max_examples=150, deadline=None)
@@ -50,19 +50,33 @@ def test_identifiers_and_values_round_trip(table: str, column: str, value: str, 
         conn.close()
 
 
-@pytest.mark.xfail(
-    reason="SQLite's GLOB/LIKE end the pattern at a NUL, so contains('\\x00') matches every "
-    "row; the fix belongs in SQLiteDialect.render_like (e.g. instr() for such patterns)",
-    strict=True,
+NUL_TEXTS = ["a\x00b", "ab", "\x00x", "xa\x00", "A\x00B", "", "\x00"]
+
+
+@pytest.mark.parametrize(
+    ("lookup", "needle", "expected"),
+    [
+        ("contains", "\x00", ["a\x00b", "\x00x", "xa\x00", "A\x00B", "\x00"]),
+        ("contains", "a\x00", ["a\x00b", "xa\x00"]),
+        ("icontains", "a\x00", ["a\x00b", "xa\x00", "A\x00B"]),
+        ("startswith", "\x00", ["\x00x", "\x00"]),
+        ("startswith", "a\x00", ["a\x00b"]),
+        ("istartswith", "a\x00", ["a\x00b", "A\x00B"]),
+        ("endswith", "\x00", ["xa\x00", "\x00"]),
+        ("iendswith", "\x00b", ["a\x00b", "A\x00B"]),
+    ],
 )
-def test_contains_nul_on_sqlite() -> None:
+def test_text_lookups_with_nul_on_sqlite(lookup: str, needle: str, expected: list[str]) -> None:
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute('CREATE TABLE "pq_texts" (id INTEGER PRIMARY KEY, "value" TEXT)')
-        conn.executemany('INSERT INTO "pq_texts" ("value") VALUES (?)', [("a\x00b",), ("ab",)])
-        query = PqText.query().where(value__contains="\x00").select("value")
-        rows = conn.execute(*compile_select(query, "sqlite")).fetchall()
-        assert rows == [("a\x00b",)]
+        conn.executemany('INSERT INTO "pq_texts" ("value") VALUES (?)', [(t,) for t in NUL_TEXTS])
+        query = PqText.query().where(**{f"value__{lookup}": needle}).select("value").order_by("id")
+        rows = [r[0] for r in conn.execute(*compile_select(query, "sqlite")).fetchall()]
+        assert rows == expected
+        negated = PqText.query().where(~lookup_condition(PqText.c.value, lookup, needle))
+        rows = [r[0] for r in conn.execute(*compile_select(negated.select("value"), "sqlite"))]
+        assert rows == [t for t in NUL_TEXTS if t not in expected]
     finally:
         conn.close()
 

@@ -84,7 +84,6 @@ class Body(Protocol):
 
     async def receive(self) -> bytes:
         """Return the next body chunk, or ``b""`` at the end of the body."""
-        ...
 
 
 class ResponseWriter(Protocol):
@@ -100,19 +99,15 @@ class ResponseWriter(Protocol):
 
     async def respond(self, status: int, headers: RawHeaders, body: bytes) -> None:
         """Send a complete response in one call."""
-        ...
 
     async def start(self, status: int, headers: RawHeaders) -> None:
         """Send the status line and headers of a streamed response."""
-        ...
 
     async def write(self, data: bytes) -> None:
         """Send one piece of a streamed body (after :meth:`start`)."""
-        ...
 
     async def end(self) -> None:
         """Finish a streamed body (after :meth:`start`)."""
-        ...
 
     async def send_file(
         self,
@@ -123,7 +118,6 @@ class ResponseWriter(Protocol):
         count: int | None = None,
     ) -> None:
         """Send ``count`` bytes of the file at ``path`` from ``offset`` as the body."""
-        ...
 
 
 @runtime_checkable
@@ -138,12 +132,9 @@ class NativeApp(Protocol):
 
     async def handle_http(self, head: RequestHead, body: Body, response: ResponseWriter) -> None:
         """Handle one HTTP request."""
-        ...
 
     async def startup(self) -> None:
         """Run the app's startup hooks."""
-        ...
 
     async def shutdown(self) -> None:
         """Run the app's shutdown hooks."""
-        ...

@@ -84,7 +84,6 @@ class RateLimitStore(Protocol):
         self, key: str, *, rate: float, capacity: int, cost: int = 1
     ) -> RateLimitDecision:
         """Take ``cost`` tokens from ``key``'s bucket (refilled at ``rate`` per second)."""
-        ...
 
 
 class MemoryRateLimitStore:

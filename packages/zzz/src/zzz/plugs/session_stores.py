@@ -32,15 +32,12 @@ class SessionStore(Protocol):
 
     async def load(self, session_id: str) -> dict[str, Any] | None:
         """Return the data of ``session_id``, or ``None`` when unknown or expired."""
-        ...
 
     async def save(self, session_id: str, data: dict[str, Any], max_age: int) -> None:
         """Store ``data`` under ``session_id`` for ``max_age`` seconds."""
-        ...
 
     async def delete(self, session_id: str) -> None:
         """Forget ``session_id`` (no error when unknown)."""
-        ...
 
 
 class MemorySessionStore:

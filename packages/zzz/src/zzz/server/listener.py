@@ -103,7 +103,7 @@ class Server:
         server = Server(app, ServerConfig(port=0))
         async with anyio.create_task_group() as tg:
             addresses = await tg.start(server.serve)
-            ...
+            ...  # serve until shut down
             server.shutdown()
     """
 

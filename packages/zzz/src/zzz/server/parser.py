@@ -118,25 +118,20 @@ class RequestParser(Protocol):
 
     def feed(self, data: bytes) -> None:
         """Add received bytes; ``b""`` means the peer closed its side (EOF)."""
-        ...
 
     def next_event(self) -> Event | NeedData:
         """Return the next event, or :data:`NEED_DATA`; raise ``ProtocolError``."""
-        ...
 
     def start_next_cycle(self) -> None:
         """Start parsing the next request once the response is complete."""
-        ...
 
     @property
     def trailing_data(self) -> bytes:
         """Bytes received after the current request (for Upgrade/CONNECT)."""
-        ...
 
     @property
     def buffered(self) -> int:
         """How many received bytes are not consumed yet."""
-        ...
 
 
 _HEAD, _BODY, _DONE, _PAUSED, _CLOSING, _CLOSED = range(6)

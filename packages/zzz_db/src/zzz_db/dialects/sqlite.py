@@ -30,6 +30,8 @@ from zzz_db.types import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from zzz_db.fields import FieldSpec
     from zzz_db.query.builder import Lock
     from zzz_db.query.expr import Ctx, Like
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SQLiteDialect",
     "render_lower_like",
+    "render_nul_match",
 ]
 
 
@@ -136,7 +139,12 @@ class SQLiteDialect(Dialect):
 
     def render_like(self, ctx: Ctx, like: Like) -> None:
         """``ilike`` → ``lower(x) LIKE lower(p)``; case-sensitive literal lookups
-        (``contains``, ``startswith``, ``endswith``) → ``GLOB``."""
+        (``contains``, ``startswith``, ``endswith``) → ``GLOB``; a literal holding a NUL
+        character (where ``LIKE`` and ``GLOB`` would stop reading the pattern) → ``instr()`` or
+        a comparison of ``hex()`` values."""
+        if like.match is not None and "\x00" in like.match[1]:
+            render_nul_match(ctx, like, like.match)
+            return
         if like.glob is not None and not like.case_insensitive:
             from zzz_db.query.expr import ATOM, operand
 
@@ -154,6 +162,51 @@ class SQLiteDialect(Dialect):
 
     def render_lock(self, ctx: Ctx, lock: Lock) -> None:
         """Row locks are not rendered on SQLite (see the module documentation)."""
+
+
+def render_nul_match(ctx: Ctx, like: Like, match: tuple[str, str]) -> None:
+    """Render a ``contains``/``startswith``/``endswith`` lookup whose text holds a NUL.
+
+    ``instr()`` compares whole strings, NULs included; for prefixes and suffixes the
+    ``hex()`` of both sides is compared with ``GLOB`` (hex digits come in whole-byte pairs,
+    so a prefix or suffix of the hex is a prefix or suffix of the text).
+    """
+    from zzz_db.query.expr import BOOL, operand
+
+    kind, text = match
+    parts = ctx.parts
+    lower = like.case_insensitive
+
+    def side(render: Callable[[], None]) -> None:
+        parts.append("lower(" if lower else "(")
+        render()
+        parts.append(")")
+
+    def column() -> None:
+        operand(ctx, like.item, BOOL)
+
+    def literal() -> None:
+        ctx.bind(text)
+
+    parts.append("NOT (" if like.negate else "(")
+    if kind == "contains":
+        parts.append("instr(")
+        side(column)
+        parts.append(", ")
+        side(literal)
+        parts.append(") > 0")
+    else:
+        parts.append("hex(")
+        side(column)
+        parts.append(") GLOB ")
+        if kind == "endswith":
+            parts.append("'*' || ")
+        parts.append("hex(")
+        side(literal)
+        parts.append(")")
+        if kind == "startswith":
+            parts.append(" || '*'")
+    parts.append(")")
 
 
 def render_lower_like(ctx: Ctx, like: Like) -> None:

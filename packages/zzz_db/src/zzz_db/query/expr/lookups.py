@@ -22,9 +22,15 @@ def _escape_glob(text: str) -> str:
     return text.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]")
 
 
-def _like(column: Expr, pattern: str, ci: bool, glob: str) -> Like:
+def _like(column: Expr, pattern: str, ci: bool, glob: str, match: tuple[str, str]) -> Like:
     return Like(
-        column, Value(pattern, None), case_insensitive=ci, negate=False, escaped=True, glob=glob
+        column,
+        Value(pattern, None),
+        case_insensitive=ci,
+        negate=False,
+        escaped=True,
+        glob=glob,
+        match=match,
     )
 
 
@@ -77,7 +83,7 @@ def lookup(column: Expr, name: str, value: Any) -> Expr:
         text, star = _escape_like(value), _escape_glob(value)
         pattern = {"contains": f"%{text}%", "startswith": f"{text}%", "endswith": f"%{text}"}
         glob = {"contains": f"*{star}*", "startswith": f"{star}*", "endswith": f"*{star}"}
-        return _like(column, pattern[base], ci, glob[base])
+        return _like(column, pattern[base], ci, glob[base], (base, value))
     known = ", ".join(sorted([*_COMPARISONS, *_TEXT_LOOKUPS, "exact", "in", "not_in", "isnull"]))
     raise QueryError(f"unknown lookup __{name} (known: {known}, between)")
 

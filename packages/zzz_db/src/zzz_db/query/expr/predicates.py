@@ -179,9 +179,12 @@ class Like(Expr):
     ``escaped`` patterns use ``!`` as the escape character (set by ``contains``/``startswith``
     lookups, which escape ``%`` and ``_`` in the user's text). ``glob`` is the same literal
     match as a case-sensitive ``GLOB`` pattern, for SQLite (whose ``LIKE`` ignores case).
+    ``match`` keeps the lookup's kind (``"contains"``, ``"startswith"``, ``"endswith"``) and its
+    raw text, for dialects that must render some literals another way (SQLite's ``LIKE`` and
+    ``GLOB`` stop reading a pattern at a NUL character).
     """
 
-    __slots__ = ("case_insensitive", "escaped", "glob", "item", "negate", "pattern")
+    __slots__ = ("case_insensitive", "escaped", "glob", "item", "match", "negate", "pattern")
     prec = COMPARE
 
     def __init__(
@@ -193,8 +196,10 @@ class Like(Expr):
         negate: bool,
         escaped: bool,
         glob: str | None = None,
+        match: tuple[str, str] | None = None,
     ) -> None:
         self.item = item
+        self.match = match
         self.pattern = pattern
         self.case_insensitive = case_insensitive
         self.negate = negate
