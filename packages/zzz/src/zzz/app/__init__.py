@@ -4,7 +4,8 @@ For each request :class:`App` does, in order:
 
 1. the allowed-hosts check (``settings.allowed_hosts``; 400 before anything else),
 2. the app-level plugs (like a Phoenix endpoint; any may halt),
-3. ``router.match`` -> 404, 405 + ``Allow``, automatic ``OPTIONS`` (204 + ``Allow``),
+3. ``router.match`` -> 404, 405 + ``Allow``, automatic ``OPTIONS`` (204 + ``Allow``;
+   a CORS preflight first runs the pipeline of the route it asks about),
    trailing-slash redirect (301/308), or the route:
 4. the route's pipeline (flattened at startup), then the handler with its path
    params cast, its pydantic model parameters validated from ``conn.params``
@@ -17,6 +18,10 @@ nothing unless ``settings.debug`` (an ``ErrorHandler`` plug registered with
 ``conn.register_error_handler`` renders error pages when present). ``forward``
 routes hand the request to the mounted app (native or ASGI) with ``root_path``
 extended by the mount prefix.
+
+The private modules next to this one hold the pieces: ``_plan`` (per-route
+plans and parameter binding), ``_errors`` (exceptions, default error bodies),
+``_hosts`` (allowed hosts) and ``_forward`` (mounted apps).
 
 An :class:`App` is both a native app (the built-in server calls
 :meth:`App.handle_http` directly) and an ASGI 3 app (``uvicorn module:app``).
@@ -36,7 +41,7 @@ import anyio.to_thread
 from zzz.app._errors import NoResponseError, RequestValidationError, set_error_response
 from zzz.app._forward import forward
 from zzz.app._hosts import HOST_CACHE_SIZE, HostPolicy
-from zzz.app._plan import Plug, RoutePlan, bind_params, make_plan, use_result
+from zzz.app._plan import Plug, RoutePlan, bind_params, check_plugs, make_plan, use_result
 from zzz.conn import AlreadySentError, Conn, ConnConfig, parse_trusted_proxies
 from zzz.exceptions import HTTPError, ImproperlyConfigured
 from zzz.router.tree import AutomaticOptions, Found, MethodNotAllowed, Redirect
@@ -81,8 +86,9 @@ class App:
         on_shutdown: Functions run by :meth:`shutdown`, in reverse order.
 
     Raises:
-        ImproperlyConfigured: A plug is not an async callable, or the settings
-            are invalid.
+        ImproperlyConfigured: A plug is not an async callable, a plug comes
+            before the plug it ``requires`` (app plugs, then each route's
+            pipeline; see ``zzz.plugs.check_order``), or the settings are invalid.
 
     Example:
         >>> from zzz.router import Router, get
@@ -106,7 +112,7 @@ class App:
         self.templates = templates
         self.on_startup: list[Hook] = list(on_startup)
         self.on_shutdown: list[Hook] = list(on_shutdown)
-        self.plugs: tuple[Plug, ...] = self._check_plugs(plugs)
+        self.plugs: tuple[Plug, ...] = check_plugs(plugs)
         s = self.settings
         self.debug = bool(s.debug)
         self.config = ConnConfig(
@@ -128,21 +134,6 @@ class App:
         self._started: list[NativeApp] = []
 
     # ------------------------------------------------------------------ startup
-    @staticmethod
-    def _check_plugs(plugs: Iterable[Plug]) -> tuple[Plug, ...]:
-        from zzz.router.signature import SignatureError, callable_location, check_plug
-
-        checked = []
-        for plug in plugs:
-            try:
-                check_plug(plug)
-            except SignatureError as exc:
-                raise ImproperlyConfigured(
-                    f"App(plugs=...): {exc} (defined at {callable_location(plug)})"
-                ) from None
-            checked.append(plug)
-        return tuple(checked)
-
     def _check_order(self, plugs: tuple[Plug, ...], where: str) -> None:
         """Check ``provides``/``requires`` order (``zzz.plugs.check_order``) once per pipeline."""
         key = tuple(map(id, plugs))

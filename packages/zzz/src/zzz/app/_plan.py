@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from zzz.app._errors import NoResponseError, RequestValidationError
+from zzz.exceptions import ImproperlyConfigured
 from zzz.types import NativeApp
 
 if TYPE_CHECKING:
@@ -16,7 +17,16 @@ if TYPE_CHECKING:
     from zzz.router.signature import HandlerSignature
     from zzz.router.tree import Route
 
-__all__ = ["Extra", "Plug", "RoutePlan", "bind_params", "has_body", "make_plan", "use_result"]
+__all__ = [
+    "Extra",
+    "Plug",
+    "RoutePlan",
+    "bind_params",
+    "check_plugs",
+    "has_body",
+    "make_plan",
+    "use_result",
+]
 
 #: A plug: ``async (conn) -> None``.
 Plug = Callable[["Conn"], Awaitable[None]]
@@ -58,6 +68,32 @@ def has_body(conn: Conn) -> bool:
         if (name == b"content-length" and value.strip(b" 0")) or name == b"transfer-encoding":
             return True
     return False
+
+
+def check_plugs(plugs: Iterable[Plug]) -> tuple[Plug, ...]:
+    """Check that each app-level plug is an async callable.
+
+    Args:
+        plugs: The ``App(plugs=...)`` argument.
+
+    Returns:
+        The plugs as a tuple.
+
+    Raises:
+        ImproperlyConfigured: A plug is not an async callable (names where it is defined).
+    """
+    from zzz.router.signature import SignatureError, callable_location, check_plug
+
+    checked = []
+    for plug in plugs:
+        try:
+            check_plug(plug)
+        except SignatureError as exc:
+            raise ImproperlyConfigured(
+                f"App(plugs=...): {exc} (defined at {callable_location(plug)})"
+            ) from None
+        checked.append(plug)
+    return tuple(checked)
 
 
 def make_plan(route: Route) -> RoutePlan:

@@ -18,6 +18,11 @@ Response life cycle (``conn.state``)::
 
 A second response helper on a conn whose response is already set, or any change
 after it was sent, raises :class:`AlreadySentError`.
+
+The class is assembled from one part per concern, each in a private module next
+to this one with empty ``__slots__`` (the storage is declared once in
+``_fields``): ``_request`` -> ``_body`` -> ``_response`` -> ``_respond`` ->
+``_render`` -> ``_sending`` -> :class:`Conn`.
 """
 
 from __future__ import annotations
@@ -106,7 +111,6 @@ class Conn(SendingMixin):
         self._scheme = None
         self._remote_ip = False
         self._flash = None
-        self._forward_info = None
 
     def __repr__(self) -> str:
         return f"<Conn {self.method} {self.path} state={self._state} status={self.status}>"

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from zzz.conn._errors import AlreadySentError
 from zzz.conn._json import json_loads
 from zzz.conn._request import RequestMixin
 from zzz.exceptions import HTTPError
 from zzz.http.query import nest, parse_pairs
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["BodyMixin"]
 

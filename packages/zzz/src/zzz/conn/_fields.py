@@ -37,7 +37,6 @@ class ConnFields:
         "_consumed",
         "_cookies",
         "_flash",
-        "_forward_info",
         "_headers",
         "_host",
         "_params",
@@ -98,4 +97,3 @@ class ConnFields:
     _scheme: str | None
     _remote_ip: str | bool | None
     _flash: dict[str, str] | None
-    _forward_info: Any

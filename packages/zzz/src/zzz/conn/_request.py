@@ -7,7 +7,7 @@ forwarding headers are believed only from ``config.trusted_proxies``.
 from __future__ import annotations
 
 from ipaddress import ip_address
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from zzz.conn._config import Network
@@ -21,9 +21,6 @@ from zzz.http.headers import (
 )
 from zzz.http.mime import parse_content_type
 from zzz.http.query import QueryParams, nest, parse_pairs
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["RequestMixin"]
 

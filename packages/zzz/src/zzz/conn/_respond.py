@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterable
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import quote
 
 from zzz.conn._errors import UnsafeRedirectError
 from zzz.conn._json import json_dumps
 from zzz.conn._response import ResponseMixin
 from zzz.http.mime import guess_type
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["RespondMixin"]
 

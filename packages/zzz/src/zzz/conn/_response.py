@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from zzz.conn._body import BodyMixin
 from zzz.conn._errors import AlreadySentError
@@ -12,9 +12,6 @@ from zzz.http.headers import (
     check_header_name,
     check_header_value,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["ResponseMixin"]
 
