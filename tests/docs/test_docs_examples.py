@@ -39,7 +39,7 @@ def test_doc_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
     for info, line, source in _blocks(path):
         # pad with newlines so tracebacks point at the Markdown line
-        code = compile("\n" * (line - 1) + source, str(path), "exec")
+        code = compile("\n" * (line - 1) + source, str(path), "exec", dont_inherit=True)
         if info != "python":
             continue  # fragments are only compiled
         exec(code, namespace)

@@ -8,6 +8,8 @@ raises :class:`ValueError` instead of producing a broken header.
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 from email.utils import formatdate
 from typing import Literal
@@ -24,6 +26,23 @@ _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 _COOKIE_OCTETS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\')
 # Path/Domain attribute values: any printable character except ';'.
 _ATTR_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) - {";"}
+
+
+def _charset_re(chars: frozenset[str], quantifier: str) -> re.Pattern[str]:
+    """A pattern matching a whole string made only of ``chars`` (one C-level scan)."""
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]" + quantifier)
+
+
+@functools.lru_cache(maxsize=256)
+def _http_date(seconds: int) -> str:
+    """``Expires`` dates have one-second resolution: format each second once."""
+    return formatdate(seconds, usegmt=True)
+
+
+_TOKEN_RE = _charset_re(_TOKEN, "+")
+_COOKIE_VALUE_RE = _charset_re(_COOKIE_OCTETS, "*")
+_PATH_RE = _charset_re(_ATTR_CHARS, "*")
+_DOMAIN_RE = _charset_re(_ATTR_CHARS - {" "}, "+")
 
 
 def parse_cookie_header(header: str, *, max_cookies: int = DEFAULT_MAX_COOKIES) -> dict[str, str]:
@@ -98,20 +117,20 @@ def build_set_cookie(
         ValueError: An invalid name, value, path or domain, an unknown
             ``same_site``, or ``same_site="none"``/``partitioned`` without ``secure``.
     """
-    if not name or any(c not in _TOKEN for c in name):
+    if _TOKEN_RE.fullmatch(name) is None:
         raise ValueError(f"invalid cookie name {name!r}: use token characters only")
-    if any(c not in _COOKIE_OCTETS for c in value):
+    if _COOKIE_VALUE_RE.fullmatch(value) is None:
         raise ValueError(
             f"invalid cookie value for {name!r}: spaces, quotes, commas, semicolons, "
             "backslashes and control characters are not allowed; encode the value first"
         )
     parts = [f"{name}={value}"]
     if path is not None:
-        if any(c not in _ATTR_CHARS for c in path):
+        if _PATH_RE.fullmatch(path) is None:
             raise ValueError(f"invalid cookie path {path!r}")
         parts.append(f"Path={path}")
     if domain is not None:
-        if not domain or any(c not in _ATTR_CHARS or c == " " for c in domain):
+        if _DOMAIN_RE.fullmatch(domain) is None:
             raise ValueError(f"invalid cookie domain {domain!r}")
         parts.append(f"Domain={domain}")
     if max_age is not None:
@@ -119,7 +138,7 @@ def build_set_cookie(
         if expires is None:
             expires = time.time() + max_age if max_age > 0 else 0.0
     if expires is not None:
-        parts.append(f"Expires={formatdate(expires, usegmt=True)}")
+        parts.append(f"Expires={_http_date(int(expires))}")
     if secure:
         parts.append("Secure")
     if http_only:

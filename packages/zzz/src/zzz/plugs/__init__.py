@@ -1,10 +1,11 @@
 """Built-in plugs: one module each, configured in ``__init__``, run as ``await plug(conn)``.
 
-Typical pipelines (order matters; see ``docs/plugs.md``)::
+Typical pipelines (order matters; see ``docs/guides/plugs/index.md``)::
 
     from zzz.plugs import CORS, CSRF, BearerAuth, BodyParser, Session
 
     browser = pipeline(Session(), BodyParser(), CSRF())
+    App(router, plugs=[BodyParser(), MethodOverride()])  # forms send PUT/PATCH/DELETE
     api = pipeline(CORS(allow_origins=["https://app.example"]), BodyParser(),
                    BearerAuth(verify=check_token))
 
@@ -30,6 +31,7 @@ from zzz.plugs.cors import CORS
 from zzz.plugs.csrf import CSRF, CSRFToken, get_csrf_token
 from zzz.plugs.errors import ErrorHandler
 from zzz.plugs.logger import Logger
+from zzz.plugs.method_override import MethodOverride
 from zzz.plugs.rate_limit import RateLimit
 from zzz.plugs.request_id import RequestId
 from zzz.plugs.security import SecurityHeaders
@@ -52,6 +54,7 @@ __all__ = [
     "Logger",
     "MemoryRateLimitStore",
     "MemorySessionStore",
+    "MethodOverride",
     "PostgresRateLimitStore",
     "RateLimit",
     "RateLimitDecision",
