@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from zzz.types import RawHeaders
 
@@ -84,10 +83,15 @@ def encode_multipart(
     boundary = "zzz" + secrets.token_hex(12)
     parts: list[bytes] = []
 
+    def quoted(text: str) -> str:
+        # As browsers do (WHATWG multipart/form-data encoding): raw UTF-8, with only
+        # the quote, CR and LF percent-encoded.
+        return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
     def disposition(name: str, filename: str | None = None) -> str:
-        text = f'form-data; name="{quote(name, safe=" []")}"'
+        text = f'form-data; name="{quoted(name)}"'
         if filename is not None:
-            text += f'; filename="{quote(filename, safe=" .-_")}"'
+            text += f'; filename="{quoted(filename)}"'
         return text
 
     for name, value in (data or {}).items():
