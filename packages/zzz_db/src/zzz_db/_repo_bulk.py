@@ -12,7 +12,12 @@ from zzz_db._repo_session import _Session
 from zzz_db._repo_writes import _now
 from zzz_db.dialects import Dialect
 from zzz_db.query.builder import OnConflict, Query
-from zzz_db.query.compile import Compiled, compile_delete_all, compile_insert_all, compile_update_all
+from zzz_db.query.compile import (
+    Compiled,
+    compile_delete_all,
+    compile_insert_all,
+    compile_update_all,
+)
 from zzz_db.schema import Schema, SchemaInfo
 
 __all__: list[str] = []
@@ -113,8 +118,24 @@ class _Bulk(_Session):
         Timestamps are not touched (set ``updated_at=...`` yourself if needed).
 
         Example:
-            >>> inactive = User.query().where(active=False)
-            >>> await repo.update_all(inactive, role="guest")  # doctest: +SKIP
+            >>> import anyio
+            >>> from zzz_db import Repo, Schema
+            >>> class Member(Schema, table="members"):
+            ...     name: str
+            ...     role: str = "member"
+            ...     active: bool = True
+            >>> async def demo() -> int:
+            ...     async with Repo("sqlite::memory:") as repo:
+            ...         await repo.execute(
+            ...             "CREATE TABLE members (id INTEGER PRIMARY KEY, name TEXT,"
+            ...             " role TEXT, active INTEGER)"
+            ...         )
+            ...         rows = [{"name": "Al", "active": False}, {"name": "Bo"}]
+            ...         await repo.insert_all(Member, rows)
+            ...         inactive = Member.query().where(active=False)
+            ...         return await repo.update_all(inactive, role="guest")
+            >>> anyio.run(demo)
+            1
 
         Returns:
             The number of rows matched.

@@ -33,8 +33,9 @@ class _Reads(_Session):
         A query with ``select(...)`` returns tuples instead (use :meth:`rows` for a
         precise type).
 
-        Example:
-            >>> adults = await repo.all(User.query().where(age__gte=18))  # doctest: +SKIP
+        Example::
+
+            adults = await repo.all(User.query().where(age__gte=18))
         """
         q = _as_query(query)
         dialect, rows = await self._select(q)
@@ -125,9 +126,10 @@ class _Reads(_Session):
     ) -> Any:
         """``count``/``sum``/``avg``/``min``/``max`` over a query's rows.
 
-        Example:
-            >>> await repo.aggregate(User.query().where(active=True), "count")  # doctest: +SKIP
-            42
+        Example::
+
+            active = await repo.aggregate(User.query().where(active=True), "count")  # an int
+            oldest = await repo.aggregate(User, "max", "age")  # converted like the field
         """
         q = _as_query(query)
         dialect = self._dialect or await self.dialect()
@@ -178,10 +180,6 @@ def _load(dialect: Dialect, query: Query[Any], rows: list[tuple[Any, ...]]) -> l
     return [convert(row) for row in rows]
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _key_of(info: SchemaInfo, record: Schema, action: str) -> dict[str, Any]:
     if not info.primary_key:
         raise ValueError(f"cannot {action} a {info.name}: the schema has no primary key")
@@ -189,5 +187,3 @@ def _key_of(info: SchemaInfo, record: Schema, action: str) -> dict[str, Any]:
     if any(v is None for v in key.values()):
         raise ValueError(f"cannot {action} a {info.name} whose primary key is not set: {key}")
     return key
-
-

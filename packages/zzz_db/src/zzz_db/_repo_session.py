@@ -75,11 +75,12 @@ class _Session:
         Returns:
             An async context manager yielding a :class:`~zzz_db.transaction.Transaction`.
 
-        Example:
-            >>> async with repo.transaction() as tx:  # doctest: +SKIP
-            ...     await repo.insert(user)
-            ...     if overdrawn:
-            ...         tx.rollback("overdrawn")
+        Example::
+
+            async with repo.transaction() as tx:
+                await repo.insert(user)
+                if overdrawn:
+                    tx.rollback("overdrawn")  # leaves the block, no exception
         """
         return TransactionContext(self.pool, self._tx)
 
@@ -157,9 +158,9 @@ class _Session:
     async def query(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run raw SQL and return the rows as dicts.
 
-        Example:
-            >>> await repo.query("SELECT count(*) AS n FROM users")  # doctest: +SKIP
-            [{'n': 3}]
+        Example::
+
+            await repo.query("SELECT count(*) AS n FROM users")  # [{'n': 3}]
         """
         return (await self.fetch(sql, params)).dicts()
 

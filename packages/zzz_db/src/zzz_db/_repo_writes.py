@@ -212,7 +212,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-
 def _with_virtual(info: SchemaInfo, values: dict[str, Any], record: Schema) -> dict[str, Any]:
     data = {spec.name: values.get(spec.name) for spec in info.persisted}
     return data | {k: v for k, v in record.__dict__.items() if k not in data}
@@ -223,5 +222,3 @@ def _unwrap(result: Ok[S] | Err[Changeset[S]] | S, action: str) -> S:
         cs = result.changeset
         raise InvalidChangeset(f"could not {action} {cs.schema.__name__}: {cs.errors}", cs)
     return result.value if isinstance(result, Ok) else result
-
-

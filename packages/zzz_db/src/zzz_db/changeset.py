@@ -1,17 +1,24 @@
 """Changesets: cast and validate external params before they reach the database.
 
 Example:
+    >>> from zzz_db import Schema
+    >>> class Person(Schema, table="people"):
+    ...     name: str
+    ...     email: str
+    ...     age: int | None = None
     >>> cs = (
-    ...     changeset(User, {"name": "Al", "email": "al@example.com", "age": "42"})
+    ...     changeset(Person, {"name": "Al", "email": "al@example.com", "age": "42"})
     ...     .cast(["name", "email", "age"])
     ...     .validate_required(["name", "email"])
     ...     .validate_format("email", r"^[^@\\s]+@[^@\\s]+$")
     ...     .validate_length("name", min=2, max=100)
     ...     .validate_number("age", gte=0, lte=150)
     ...     .unique_constraint("email")
-    ... )  # doctest: +SKIP
-    >>> cs.valid, cs.changes["age"]  # doctest: +SKIP
+    ... )
+    >>> cs.valid, cs.changes["age"]
     (True, 42)
+    >>> changeset(Person, {"age": "x"}).cast(["name", "age"]).validate_required(["name"]).errors
+    {'age': ['is invalid: ...'], 'name': ["can't be blank"]}
 
 Methods record errors and return the changeset itself, so calls chain. Validations
 look at *changes* only (like Ecto): a field that was not cast or put is not checked,
@@ -25,8 +32,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast, overload
 
-import pydantic
-
+from zzz_db._changeset_base import _MISSING, _ChangesetBase
 from zzz_db.exceptions import (
     CheckViolation,
     ConstraintError,
@@ -34,7 +40,6 @@ from zzz_db.exceptions import (
     InvalidChangeset,
     UniqueViolation,
 )
-from zzz_db.fields import FieldSpec
 from zzz_db.schema import Schema
 from zzz_db.validators import (
     ErrorDetail,
@@ -50,9 +55,7 @@ __all__ = ["Changeset", "Constraint", "Err", "Ok", "changeset"]
 
 S = TypeVar("S", bound=Schema)
 T = TypeVar("T")
-_ADAPTERS: dict[tuple[type[Schema], str], pydantic.TypeAdapter[Any]] = {}
 _TRUE = {True, "1", "true", "True", "on", "yes"}
-_MISSING = object()
 ConstraintKind = Literal["unique", "foreign_key", "check"]
 
 
@@ -97,20 +100,7 @@ class Constraint:
         return error.constraint is None and self.kind == "foreign_key"
 
 
-def _schema_fields(schema: type[Schema]) -> Mapping[str, FieldSpec]:
-    return schema.__schema__.fields
-
-
-def _adapter(schema: type[Schema], name: str) -> pydantic.TypeAdapter[Any]:
-    key = (schema, name)
-    adapter = _ADAPTERS.get(key)
-    if adapter is None:
-        spec = _schema_fields(schema)[name]
-        adapter = _ADAPTERS[key] = pydantic.TypeAdapter(spec.annotation)
-    return adapter
-
-
-class Changeset(Generic[S]):
+class Changeset(_ChangesetBase[S]):
     """Changes to apply to a schema instance (or to a new one), with their errors.
 
     Attributes:
@@ -124,116 +114,9 @@ class Changeset(Generic[S]):
     """
 
     def __init__(self, schema: type[S], data: S | None, params: Mapping[str, Any]) -> None:
-        self.schema = schema
-        self.data = data
-        self.params: dict[str, Any] = {str(k): v for k, v in params.items()}
-        self.changes: dict[str, Any] = {}
-        self.error_details: dict[str, list[ErrorDetail]] = {}
+        super().__init__(schema, data, params)
         self.constraints: list[Constraint] = []
         self.action: str | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"<Changeset {self.schema.__name__} valid={self.valid} "
-            f"changes={sorted(self.changes)} errors={self.errors}>"
-        )
-
-    # -- state ---------------------------------------------------------------------------
-
-    @property
-    def valid(self) -> bool:
-        """Whether no error has been recorded."""
-        return not self.error_details
-
-    @property
-    def errors(self) -> dict[str, list[str]]:
-        """Field name → error messages (see ``error_details`` for templates and params)."""
-        return {f: [d.message for d in details] for f, details in self.error_details.items()}
-
-    def add_error(
-        self, field: str, message: str, *, validation: str = "custom", **params: Any
-    ) -> Changeset[S]:
-        """Record an error on ``field`` (``message`` may use ``{param}`` placeholders)."""
-        self.error_details.setdefault(field, []).append(ErrorDetail(message, validation, params))
-        return self
-
-    def _known(self, field: str) -> None:
-        if field not in _schema_fields(self.schema):
-            raise ValueError(f"{self.schema.__name__} has no field {field!r}")
-
-    def get_change(self, field: str, default: Any = None) -> Any:
-        """The change for ``field``, or ``default``."""
-        return self.changes.get(field, default)
-
-    def get_field(self, field: str, default: Any = None) -> Any:
-        """The change for ``field``, else its value on ``data``, else ``default``."""
-        if field in self.changes:
-            return self.changes[field]
-        if self.data is not None:
-            return getattr(self.data, field, default)
-        return default
-
-    def put_change(self, field: str, value: Any) -> Changeset[S]:
-        """Set a change directly (no casting); a value equal to ``data``'s is dropped."""
-        self._known(field)
-        if self.data is not None and getattr(self.data, field, _MISSING) == value:
-            self.changes.pop(field, None)
-        else:
-            self.changes[field] = value
-        return self
-
-    def delete_change(self, field: str) -> Changeset[S]:
-        """Forget the change for ``field``."""
-        self.changes.pop(field, None)
-        return self
-
-    # -- casting ---------------------------------------------------------------------------
-
-    @overload
-    def cast(self, params: Iterable[str], /) -> Changeset[S]: ...
-    @overload
-    def cast(self, params: Mapping[str, Any], allowed: Iterable[str], /) -> Changeset[S]: ...
-    def cast(self, params: Any, allowed: Iterable[str] | None = None, /) -> Changeset[S]:
-        """Cast the ``allowed`` fields from params into changes (others are ignored).
-
-        ``cast(["name", "age"])`` uses the params given to :func:`changeset`;
-        ``cast(params, ["name", "age"])`` brings new ones. Values are converted with the
-        field's type by pydantic (lax mode: ``"42"`` becomes ``42``). ``None`` and the empty
-        string become a ``None`` change whatever the type (``validate_required`` rejects
-        it). A value that cannot be converted records a ``"cast"`` error with pydantic's
-        message.
-
-        Raises:
-            ValueError: An allowed name is not a field of the schema.
-        """
-        if allowed is None:
-            fields = list(params)
-        else:
-            self.params.update({str(k): v for k, v in params.items()})
-            fields = list(allowed)
-        for name in fields:
-            self._known(name)
-            if name not in self.params:
-                continue
-            raw = self.params[name]
-            if raw is None or raw == "":
-                # like Ecto: empty input is a nil change, left for validate_required to judge
-                self.put_change(name, None)
-                continue
-            try:
-                value = _adapter(self.schema, name).validate_python(raw)
-            except pydantic.ValidationError as exc:
-                first = exc.errors()[0]
-                self.add_error(
-                    name,
-                    "is invalid: {reason}",
-                    validation="cast",
-                    reason=first["msg"],
-                    type=first["type"],
-                )
-                continue
-            self.put_change(name, value)
-        return self
 
     # -- validations -----------------------------------------------------------------------
 

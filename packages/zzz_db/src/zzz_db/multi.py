@@ -1,15 +1,16 @@
 """``Multi``: a unit of work of named steps run in one transaction, all or nothing.
 
-Example:
-    >>> multi = (
-    ...     Multi()
-    ...     .insert("user", user_changeset)
-    ...     .insert("profile", lambda done: changeset(Profile, {"user_id": done["user"].id})
-    ...             .cast(["user_id"]))
-    ...     .run("welcome", send_welcome)  # async (repo, done) -> value | Err(reason)
-    ... )  # doctest: +SKIP
-    >>> result = await multi.execute(repo)  # doctest: +SKIP
-    >>> result.ok, result.changes["user"], result.failed_step  # doctest: +SKIP
+Example::
+
+    multi = (
+        Multi()
+        .insert("user", user_changeset)
+        .insert("profile", lambda done: changeset(Profile, {"user_id": done["user"].id})
+                .cast(["user_id"]))
+        .run("welcome", send_welcome)  # async (repo, done) -> value | Err(reason)
+    )
+    result = await multi.execute(repo)
+    result.ok, result.changes["user"], result.failed_step
 
 Each step may be a value or a function of the results so far (``done``: step name →
 result). A step fails when its changeset is invalid or hits a declared constraint

@@ -1,7 +1,15 @@
 """``Repo``: the one object an application uses to talk to its database.
 
 It owns the connection pool, runs raw SQL and transactions, and the schema-aware
-operations (``all``, ``get``, ``insert``, …) on top of the query compiler.
+operations (``all``, ``get``, ``insert``, …) on top of the query compiler. The class is
+assembled from private layers, each in its own module:
+
+* ``zzz_db._repo_session``: pool, statement routing (transaction-bound or pooled
+  connection, read retry after a lost connection), transactions, raw SQL, the dialect;
+* ``zzz_db._repo_reads``: ``all``, ``get``, ``one``, ``exists``, ``aggregate``, ``stream``, …;
+* ``zzz_db._repo_writes``: ``insert``, ``update``, ``delete`` of one record (changesets in,
+  ``Ok``/``Err`` out);
+* ``zzz_db._repo_bulk``: ``insert_all``, ``update_all``, ``delete_all``.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from zzz_db.url import DatabaseURL, InvalidURL, parse_url
 
 __all__ = ["Repo", "RepoConfig"]
 
+_FLOAT_OPTIONS = ("acquire_timeout", "statement_timeout", "health_check_interval")
+_SQLITE_OPTIONS = ("busy_timeout", "inline_budget")
 
 
 class RepoConfig:
@@ -75,9 +85,8 @@ def _number(name: str, raw: str, *, integer: bool) -> float:
         raise InvalidURL(f"database URL option {name}={raw!r} must be {kind}") from None
 
 
-
 class Repo(_Writes, _Bulk):
-    """Connection handling, raw SQL and transactions .
+    """The database: connection pool, transactions, raw SQL and schema-aware reads and writes.
 
     Args:
         url: ``sqlite:///app.db``, ``sqlite::memory:``, ``postgresql://…``, ``mysql://…``.

@@ -1,9 +1,9 @@
 """A small anyio connection pool shared by every adapter.
 
-One implementation for all three databases and both event loops (psycopg_pool's async
-pool is asyncio-only): at most ``size`` connections, an ``acquire_timeout``, a health
-check (a ``SELECT 1`` on a connection that sat idle longer than
-``health_check_interval``), and reconnection: broken connections are discarded on
+One implementation for all three databases and both event loops (psycopg_pool is not
+used: its async pool is asyncio-only): at most ``size`` connections, an
+``acquire_timeout``, a health check (a ``SELECT 1`` on a connection that sat idle longer
+than ``health_check_interval``), and reconnection: broken connections are discarded on
 release and replaced by fresh ones on the next acquire.
 """
 
@@ -54,10 +54,11 @@ class Pool:
         connect: Opens a new connection.
         config: Limits and health checking.
 
-    Example:
-        >>> pool = Pool(connect, PoolConfig(size=5))  # doctest: +SKIP
-        >>> async with pool.connection() as conn:  # doctest: +SKIP
-        ...     rows = await conn.fetch("SELECT 1")
+    Example::
+
+        pool = Pool(connect, PoolConfig(size=5))
+        async with pool.connection() as conn:
+            rows = await conn.fetch("SELECT 1")
     """
 
     def __init__(self, connect: Callable[[], Awaitable[Connection]], config: PoolConfig) -> None:
