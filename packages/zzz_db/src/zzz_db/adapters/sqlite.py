@@ -1,6 +1,6 @@
 """SQLite adapter: stdlib ``sqlite3`` behind the async API.
 
-Measured on this project's CI box (see ``docs/db-repo.md``): a get-by-id costs ~4 µs
+Measured on this project's CI box (see ``docs/guides/db/repo.md``): a get-by-id costs ~4 µs
 inline and ~130-170 µs through a worker thread, so:
 
 * ``SELECT`` statements run **inline** on the event loop under a time budget
