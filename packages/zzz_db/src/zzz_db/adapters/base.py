@@ -12,7 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "ColumnInfo",
@@ -141,6 +141,12 @@ class Connection(ABC):
     """
 
     dialect: str = ""
+    #: The statement :meth:`begin` runs.
+    begin_sql: ClassVar[str] = "BEGIN"
+    #: ``information_schema`` queries behind :meth:`table_names` and :meth:`columns`
+    #: (the latter takes the table name as its one parameter).
+    tables_sql: ClassVar[str] = ""
+    columns_sql: ClassVar[str] = ""
     #: The server's version, e.g. ``(15, 2)`` (SQLite: the library's version).
     server_version: tuple[int, ...] = ()
     #: MySQL adapter only: the server is MariaDB.
@@ -181,17 +187,20 @@ class Connection(ABC):
         other adapters fetch chunk by chunk from the driver's cursor.
         """
 
-    @abstractmethod
     async def begin(self) -> None:
-        """Open a transaction."""
+        """Open a transaction (runs :attr:`begin_sql`)."""
+        await self.execute(self.begin_sql)
+        self.in_transaction = True
 
-    @abstractmethod
     async def commit(self) -> None:
         """Commit the open transaction."""
+        self.in_transaction = False
+        await self.execute("COMMIT")
 
-    @abstractmethod
     async def rollback(self) -> None:
         """Roll back the open transaction."""
+        self.in_transaction = False
+        await self.execute("ROLLBACK")
 
     async def savepoint(self, name: str) -> None:
         """Create a savepoint inside the open transaction."""
@@ -213,13 +222,17 @@ class Connection(ABC):
         """
         await self.fetch("SELECT 1")
 
-    @abstractmethod
     async def table_names(self) -> list[str]:
-        """The tables of the current database/schema, sorted."""
+        """The tables of the current database/schema, sorted (:attr:`tables_sql`)."""
+        return [row[0] for row in (await self.fetch(self.tables_sql)).rows]
 
-    @abstractmethod
     async def columns(self, table: str) -> list[ColumnInfo]:
-        """The columns of ``table`` in order (empty if there is no such table)."""
+        """The columns of ``table`` in order (empty if there is no such table).
+
+        :attr:`columns_sql` returns name, type, nullable, default and primary-key flag.
+        """
+        rows = (await self.fetch(self.columns_sql, [table])).rows
+        return [ColumnInfo(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows]
 
     @abstractmethod
     async def close(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from zzz_db.adapters.base import ColumnInfo, Connection, ExecResult, Rows
+from zzz_db.adapters.base import Connection, ExecResult, Rows
 from zzz_db.exceptions import (
     CheckViolation,
     DatabaseError,
@@ -91,6 +91,10 @@ def map_mysql_error(exc: Exception, sql: str = "") -> DatabaseError:
 
 class MysqlConnection(Connection):
     """A PyMySQL connection used from worker threads."""
+
+    begin_sql = "START TRANSACTION"
+    tables_sql = _MY_TABLES
+    columns_sql = _MY_COLUMNS
 
     dialect = "mysql"
 
@@ -196,30 +200,6 @@ class MysqlConnection(Connection):
             if not self.broken:
                 with anyio.CancelScope(shield=True):
                     await self._run(cursor.close, sql)
-
-    async def begin(self) -> None:
-        """``START TRANSACTION``."""
-        await self.execute("START TRANSACTION")
-        self.in_transaction = True
-
-    async def commit(self) -> None:
-        """``COMMIT``."""
-        self.in_transaction = False
-        await self.execute("COMMIT")
-
-    async def rollback(self) -> None:
-        """``ROLLBACK``."""
-        self.in_transaction = False
-        await self.execute("ROLLBACK")
-
-    async def table_names(self) -> list[str]:
-        """Tables of the current database (``information_schema``)."""
-        return [row[0] for row in (await self.fetch(_MY_TABLES)).rows]
-
-    async def columns(self, table: str) -> list[ColumnInfo]:
-        """Columns of ``table`` in the current database (``information_schema``)."""
-        rows = (await self.fetch(_MY_COLUMNS, [table])).rows
-        return [ColumnInfo(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows]
 
     async def close(self) -> None:
         """Close the connection (idempotent, never raises)."""

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from zzz_db.adapters.base import ColumnInfo, Connection, ExecResult, Rows
+from zzz_db.adapters.base import Connection, ExecResult, Rows
 from zzz_db.exceptions import (
     CheckViolation,
     DatabaseError,
@@ -117,6 +117,9 @@ def _connect_kwargs(url: DatabaseURL, statement_timeout: float | None) -> dict[s
 
 class PostgresConnection(Connection):
     """A psycopg connection: async on asyncio, sync in worker threads on trio."""
+
+    tables_sql = _PG_TABLES
+    columns_sql = _PG_COLUMNS
 
     dialect = "postgresql"
 
@@ -265,30 +268,6 @@ class PostgresConnection(Connection):
             if own_tx and not self.broken:
                 with anyio.CancelScope(shield=True):
                     await (self.commit() if ok else self.rollback())
-
-    async def begin(self) -> None:
-        """``BEGIN``."""
-        await self.execute("BEGIN")
-        self.in_transaction = True
-
-    async def commit(self) -> None:
-        """``COMMIT``."""
-        self.in_transaction = False
-        await self.execute("COMMIT")
-
-    async def rollback(self) -> None:
-        """``ROLLBACK``."""
-        self.in_transaction = False
-        await self.execute("ROLLBACK")
-
-    async def table_names(self) -> list[str]:
-        """Tables of the current schema (``information_schema``)."""
-        return [row[0] for row in (await self.fetch(_PG_TABLES)).rows]
-
-    async def columns(self, table: str) -> list[ColumnInfo]:
-        """Columns of ``table`` in the current schema (``information_schema``)."""
-        rows = (await self.fetch(_PG_COLUMNS, [table])).rows
-        return [ColumnInfo(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows]
 
     async def close(self) -> None:
         """Close the connection (idempotent, never raises)."""

@@ -118,6 +118,7 @@ class SqliteConnection(Connection):
     """A ``sqlite3`` connection driven from async code (see the module docstring)."""
 
     dialect = "sqlite"
+    begin_sql = "BEGIN IMMEDIATE"  # take the write lock now (waits up to busy_timeout)
 
     def __init__(
         self,
@@ -288,16 +289,6 @@ class SqliteConnection(Connection):
         finally:
             if not self.broken:  # else a cancelled fetch may still use it; close() waits
                 cursor.close()
-
-    async def begin(self) -> None:
-        """``BEGIN IMMEDIATE``: take the write lock now (waits up to ``busy_timeout``)."""
-        await self.execute("BEGIN IMMEDIATE")
-        self.in_transaction = True
-
-    async def commit(self) -> None:
-        """Commit the open transaction."""
-        self.in_transaction = False
-        await self.execute("COMMIT")
 
     async def rollback(self) -> None:
         """Roll back the open transaction (no error if SQLite already rolled it back)."""
