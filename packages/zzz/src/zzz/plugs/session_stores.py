@@ -3,8 +3,8 @@
 With a server-side store the cookie carries only a signed random session id; the
 data lives in the store. Every store implements :class:`SessionStore`:
 :class:`MemorySessionStore` (one process, tests, development) and
-:class:`RedisSessionStore` (shared by workers). A database store plugs in from
-``zzz_db`` by implementing the same three methods.
+:class:`RedisSessionStore` (shared by workers), and
+:class:`zzz.plugs.session_db.DatabaseSessionStore` (a table reached through a ``zzz_db`` Repo).
 
 Session data is serialised as JSON, so values must be JSON-compatible.
 """
