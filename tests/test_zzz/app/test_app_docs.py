@@ -1,4 +1,7 @@
-"""The examples of docs/conn.md, docs/app.md and docs/testing.md run on asyncio and trio.
+"""The examples of the conn, app and testing guides run on asyncio and trio.
+
+The guides are found by file name anywhere under ``docs/`` (they live in
+``docs/guides/``; the lookup survives docs reorganisations).
 
 ``tests/docs`` runs every docs file once (``anyio.run`` defaults to asyncio); this
 runs the blocks of these three guides the same way (in order, one namespace per
@@ -31,7 +34,10 @@ def test_doc_examples_run_on_backend(
         return real_run(func, *args, backend=backend)  # type: ignore[arg-type]
 
     monkeypatch.setattr(anyio, "run", run)
-    text = (DOCS / doc).read_text(encoding="utf-8")
+    found = sorted(DOCS.rglob(doc))
+    assert len(found) == 1, f"expected one {doc} under docs/, found {found}"
+    path = found[0]
+    text = path.read_text(encoding="utf-8")
     namespace: dict[str, object] = {"__name__": f"docs_{doc.replace('.', '_')}"}
     blocks = 0
     for match in FENCE.finditer(text):
@@ -39,7 +45,7 @@ def test_doc_examples_run_on_backend(
         if info.split(" ")[0] != "python":
             continue
         line = text.count("\n", 0, match.start(2)) + 1
-        code = compile("\n" * (line - 1) + match.group(2), str(DOCS / doc), "exec")
+        code = compile("\n" * (line - 1) + match.group(2), str(path), "exec")
         if info == "python":
             exec(code, namespace)
             blocks += 1

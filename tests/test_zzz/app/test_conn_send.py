@@ -107,6 +107,39 @@ async def test_flash_survives_redirect_then_clears(make_conn, recorder) -> None:
     assert session == {}
 
 
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("HX-Redirect", "/next"), ("HX-Location", '{"path": "/next"}'), ("HX-Refresh", "true")],
+)
+async def test_flash_survives_htmx_navigation(make_conn, recorder, header, value) -> None:
+    # htmx answers 200 with HX-Redirect/HX-Location/HX-Refresh; the browser navigates next
+    session: dict[str, object] = {}
+    conn = make_conn("POST", headers={"hx-request": "true"}, writer=recorder)
+    conn.session = session
+    conn.put_flash("info", "Saved").put_resp_header(header, value).resp(200, b"")
+    await conn.send_resp()
+    assert recorder.status == 200
+    assert session == {"_flash": {"info": "Saved"}}
+
+    nxt = make_conn(writer=type(recorder)())
+    nxt.session = session
+    assert nxt.flash == {"info": "Saved"}
+    nxt.text("page")
+    await nxt.send_resp()
+    assert session == {}
+
+
+async def test_flash_cleared_after_plain_htmx_fragment(make_conn, recorder) -> None:
+    session: dict[str, object] = {}
+    conn = make_conn("POST", headers={"hx-request": "true"}, writer=recorder)
+    conn.session = session
+    # HX-Refresh other than "true" and unrelated htmx headers do not navigate
+    conn.put_flash("info", "Saved").put_resp_header("HX-Refresh", "false")
+    conn.put_resp_header("HX-Trigger", "saved").html("<p>fragment</p>")
+    await conn.send_resp()
+    assert session == {}
+
+
 async def test_flash_clear_and_untouched(make_conn, recorder) -> None:
     session: dict[str, object] = {"_flash": {"error": "x"}}
     conn = make_conn(writer=recorder)

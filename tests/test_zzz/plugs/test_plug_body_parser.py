@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 
 import pytest
 from pydantic import BaseModel
+from zzz.conn import AlreadySentError
 from zzz.exceptions import ImproperlyConfigured
 from zzz.plugs import BodyParser, UploadFile
 from zzz.router import pipeline, post, scope
@@ -185,3 +189,81 @@ def test_config() -> None:
         BodyParser(parsers=("xml",))
     with pytest.raises(ImproperlyConfigured, match="max_file_size"):
         BodyParser(max_file_size=0)
+
+
+# -- the raw body stays readable after parsing (conn.set_body) ---------------------
+
+WEBHOOK_KEY = b"whsec-test"
+
+
+async def webhook(conn):
+    raw = await conn.body()
+    expected = hmac.new(WEBHOOK_KEY, raw, hashlib.sha256).hexdigest()
+    ok = hmac.compare_digest(expected, conn.headers.get("x-signature", ""))
+    again = b"".join([chunk async for chunk in conn.stream()])
+    return conn.json(
+        {"ok": ok, "params": conn.body_params, "raw": raw.decode(), "again": again == raw}
+    )
+
+
+async def raw_after_multipart(conn):
+    try:
+        await conn.body()
+    except AlreadySentError:
+        return conn.json({"buffered": False, "keys": sorted(conn.body_params)})
+    return conn.json({"buffered": True})
+
+
+def webhook_client(client_for, **options):
+    return client_for(
+        scope(
+            "/",
+            pipe_through=[pipeline(BodyParser(**options))],
+            routes=[post("/hook", webhook), post("/upload", raw_after_multipart)],
+        )
+    )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("content_type", "body", "params"),
+    [
+        ("application/json", b'{"event": "paid",  "id": 7}', {"event": "paid", "id": 7}),
+        ("application/x-www-form-urlencoded", b"event=paid&id=7", {"event": "paid", "id": "7"}),
+    ],
+)
+async def test_body_parser_keeps_raw_body_for_signatures(
+    client_for, content_type, body, params
+) -> None:
+    signature = hmac.new(WEBHOOK_KEY, body, hashlib.sha256).hexdigest()
+    r = await webhook_client(client_for).request(
+        "POST",
+        "/hook",
+        headers=[("content-type", content_type), ("x-signature", signature)],
+        body=body,
+        chunk=5,  # several chunks: the raw bytes are joined exactly
+    )
+    assert r.status == 200, r.text
+    data = json.loads(r.body)
+    assert data == {"ok": True, "params": params, "raw": body.decode(), "again": True}
+
+
+@pytest.mark.anyio
+async def test_body_parser_raw_body_signature_mismatch(client_for) -> None:
+    r = await webhook_client(client_for).request(
+        "POST",
+        "/hook",
+        headers=[("content-type", "application/json"), ("x-signature", "0" * 64)],
+        body=b'{"event": "paid"}',
+    )
+    assert json.loads(r.body)["ok"] is False
+
+
+@pytest.mark.anyio
+async def test_body_parser_multipart_is_not_buffered(client_for) -> None:
+    body, ctype = multipart(("a", None, b"1"), ("f", "x.txt", b"x" * 5000))
+    r = await webhook_client(client_for).request(
+        "POST", "/upload", headers=[("content-type", ctype)], body=body
+    )
+    assert r.status == 200, r.text
+    assert json.loads(r.body) == {"buffered": False, "keys": ["a", "f"]}

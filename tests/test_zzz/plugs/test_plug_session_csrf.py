@@ -252,9 +252,38 @@ async def test_csrf_rejections(client_for) -> None:
     assert r.status == 403
 
 
+def test_csrf_without_session_is_a_config_error(client_for) -> None:
+    # App checks plug order when it is built (zzz.plugs.check_order): no request needed.
+    with pytest.raises(ImproperlyConfigured) as info:
+        client_for(scope("/", pipe_through=[pipeline(CSRF())], routes=[get("/form", form)]))
+    message = str(info.value)
+    assert "route GET /form" in message
+    assert "test_plug_session_csrf.py" in message  # where the route was declared
+    assert "CSRF" in message
+    assert "Session() before CSRF()" in message  # the fix
+
+
+def test_csrf_before_session_names_the_later_session(client_for) -> None:
+    with pytest.raises(ImproperlyConfigured) as info:
+        client_for(
+            scope(
+                "/",
+                pipe_through=[pipeline(CSRF(), Session(KEY_NEW))],
+                routes=[get("/form", form)],
+            )
+        )
+    assert "Session comes after it: move it before" in str(info.value)
+
+
 @pytest.mark.anyio
-async def test_csrf_without_session_is_a_config_error(client_for) -> None:
-    client = client_for(scope("/", pipe_through=[pipeline(CSRF())], routes=[get("/form", form)]))
+async def test_csrf_without_session_at_runtime_is_a_500(client_for) -> None:
+    # A function plug hides CSRF from the startup check: the runtime check still holds.
+    csrf = CSRF()
+
+    async def wrapped(conn):
+        await csrf(conn)
+
+    client = client_for(scope("/", pipe_through=[pipeline(wrapped)], routes=[get("/form", form)]))
     r = await client.request("GET", "/form")
     assert r.status == 500
 

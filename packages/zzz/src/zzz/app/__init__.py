@@ -88,7 +88,9 @@ class App:
     Raises:
         ImproperlyConfigured: A plug is not an async callable, a plug comes
             before the plug it ``requires`` (app plugs, then each route's
-            pipeline; see ``zzz.plugs.check_order``), or the settings are invalid.
+            pipeline; see ``zzz.plugs.check_order``), a plug that must run before
+            routing (``before_routing = True``, e.g. ``MethodOverride``) is in a
+            route pipeline, or the settings are invalid.
 
     Example:
         >>> from zzz.router import Router, get
@@ -150,19 +152,35 @@ class App:
             raise ImproperlyConfigured(f"{where}: {exc}") from None
 
     def _plan(self, route: Route) -> RoutePlan:
+        where = f"route {'|'.join(route.methods)} {route.path} (declared at {route.location})"
+        for plug in route.pipeline:
+            if getattr(plug, "before_routing", False):
+                name = type(plug).__name__
+                raise ImproperlyConfigured(
+                    f"{where}: plug {name} changes how requests are routed, so it cannot run "
+                    f"in a route pipeline (routing is already done there); fix: make it an "
+                    f"app-level plug, App(router, plugs=[..., {name}()])"
+                )
         self._check_order(
-            self.plugs + tuple(route.pipeline),
-            f"route {'|'.join(route.methods)} {route.path} (declared at {route.location}) "
-            "with the app plugs before its pipeline",
+            self.plugs + tuple(route.pipeline), f"{where} with the app plugs before its pipeline"
         )
         return make_plan(route)
 
     async def startup(self) -> None:
-        """Run the ``on_startup`` hooks, then start mounted native apps.
+        """Compile the templates, run the ``on_startup`` hooks, then start mounted apps.
+
+        Templates (when the app has them and they offer ``compile_all()``, as
+        ``zzz.templates.Templates`` does) are compiled first, in a worker thread,
+        so a broken template stops the server before any hook has side effects.
 
         Raises:
+            zzz.templates.TemplateError: A template does not compile (an
+                ``ImproperlyConfigured`` naming the file, line and column).
             Exception: Whatever a hook raises (the server refuses to start).
         """
+        compile_all = getattr(self.templates, "compile_all", None)
+        if compile_all is not None:
+            await anyio.to_thread.run_sync(compile_all)
         for hook in self.on_startup:
             await _call_hook(hook)
         for plan in self._plans.values():

@@ -22,7 +22,10 @@ after it was sent, raises :class:`AlreadySentError`.
 The class is assembled from one part per concern, each in a private module next
 to this one with empty ``__slots__`` (the storage is declared once in
 ``_fields``): ``_request`` -> ``_body`` -> ``_response`` -> ``_respond`` ->
-``_render`` -> ``_sending`` -> :class:`Conn`.
+``_render`` -> ``_sending`` -> ``_htmx`` -> :class:`Conn`.
+
+htmx shortcuts (``conn.is_htmx()``, ``conn.htmx_target()``,
+``conn.render_oob(...)``...) delegate to :mod:`zzz.htmx`.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ from typing import TYPE_CHECKING
 
 from zzz.conn._config import DEFAULT_CONFIG, ConnConfig, parse_trusted_proxies
 from zzz.conn._errors import AlreadySentError, NoSessionError, UnsafeRedirectError
+from zzz.conn._htmx import HtmxMixin
 from zzz.conn._json import json_dumps, json_loads
 from zzz.conn._render import TemplateRenderer
-from zzz.conn._sending import SendingMixin
 
 if TYPE_CHECKING:
     from zzz.app import App
@@ -52,7 +55,7 @@ __all__ = [
 ]
 
 
-class Conn(SendingMixin):
+class Conn(HtmxMixin):
     """One request/response exchange (Plug.Conn-like).
 
     Args:

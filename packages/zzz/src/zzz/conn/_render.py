@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self
 
 from zzz.conn._errors import NoSessionError
 from zzz.conn._respond import RespondMixin
@@ -125,8 +125,9 @@ class RenderMixin(RespondMixin):
     def put_flash(self, kind: str, message: str) -> Self:
         """Store a flash message (shown on this response or after a redirect).
 
-        Messages survive a redirect (3xx) and are cleared after any other
-        response, as in Phoenix.
+        Messages survive a redirect (3xx) or an htmx navigation (a response with
+        ``HX-Redirect``, ``HX-Location`` or ``HX-Refresh: true``) and are cleared
+        after any other response, as in Phoenix.
 
         Args:
             kind: E.g. ``"info"`` or ``"error"``.
@@ -170,12 +171,26 @@ class RenderMixin(RespondMixin):
         return self
 
 
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+
+def _navigates(headers: dict[str, str]) -> bool:
+    """Whether an htmx response makes the browser load another page next.
+
+    ``HX-Redirect`` and ``HX-Location`` (sent with a 200) navigate, and
+    ``HX-Refresh: true`` reloads the page; the flash is shown there.
+    """
+    return (
+        "hx-redirect" in headers or "hx-location" in headers or headers.get("hx-refresh") == "true"
+    )
+
+
 def _persist_flash(conn: Conn) -> None:
     session = conn.session
     flash = conn._flash
     if session is None or flash is None:
         return
-    if flash and conn.status in (301, 302, 303, 307, 308):
+    if flash and (conn.status in _REDIRECTS or _navigates(conn.resp_headers)):
         session["_flash"] = dict(flash)
     elif "_flash" in session:
         del session["_flash"]

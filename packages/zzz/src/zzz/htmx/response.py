@@ -117,7 +117,8 @@ def htmx_redirect(
     """Redirect: ``HX-Redirect`` for htmx requests (a full page load), else 302/303.
 
     Non-htmx requests get ``conn.redirect`` with 303 after unsafe methods (POST →
-    GET) and 302 otherwise, unless ``status`` is given.
+    GET) and 302 otherwise, unless ``status`` is given. Flash messages are kept
+    for the next page either way.
 
     Args:
         conn: The connection.
@@ -155,6 +156,8 @@ def htmx_location(
     headers: dict[str, str] | None = None,
 ) -> Conn:
     """Client-side navigation without a full reload (``HX-Location``).
+
+    Flash messages are kept for the page the client loads next.
 
     Args:
         conn: The connection.

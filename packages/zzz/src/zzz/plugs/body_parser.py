@@ -4,6 +4,12 @@ Parsed values land in ``conn.body_params`` (and so in ``conn.params``). Uploaded
 files become :class:`UploadFile` objects spooled to temporary files (in memory up
 to ``spool_size``, then on disk) and closed/deleted when the response is sent.
 
+JSON and urlencoded bodies are handed back to the conn with ``conn.set_body(raw)``
+after parsing, so a handler can still read the exact bytes with ``await
+conn.body()`` (webhook signature checks). Multipart bodies are streamed and never
+buffered for this: after a multipart parse, ``conn.body()`` raises
+``AlreadySentError``.
+
 Errors: 400 malformed, 413 over a limit, 415 unsupported media type. A body that
 parses but fails the handler's pydantic model is a 422 from the handler binding.
 """
@@ -12,7 +18,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from typing import IO, Any, Final, cast
+from typing import IO, Any, ClassVar, Final, cast
 
 import anyio.to_thread
 
@@ -76,12 +82,18 @@ class BodyParser:
         spool_size: Uploads stay in memory up to this size, then go to a temp file.
         temp_dir: Directory for temporary files (system default when ``None``).
 
+    JSON and urlencoded bodies stay readable as raw bytes with ``await
+    conn.body()`` after parsing; multipart bodies (uploads) do not.
+
     Raises:
         ImproperlyConfigured: Unknown parser name or a non-positive limit.
 
     Example:
         >>> api = pipeline(BodyParser(max_body_size=1_000_000))  # doctest: +SKIP
     """
+
+    provides: ClassVar[frozenset[str]] = frozenset({"body_params"})
+    requires: ClassVar[frozenset[str]] = frozenset()
 
     __slots__ = (
         "_parsers",
@@ -187,7 +199,9 @@ class BodyParser:
             if size > limit:
                 raise HTTPError(413, f"request body too large (limit {limit} bytes)")
             chunks.append(chunk)
-        return b"".join(chunks)
+        raw = b"".join(chunks)
+        conn.set_body(raw)  # conn.body() keeps working (webhook signatures)
+        return raw
 
     async def _json(self, conn: Conn) -> None:
         data = await self._read(conn, self.max_body_size)
