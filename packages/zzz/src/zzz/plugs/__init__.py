@@ -36,6 +36,7 @@ from zzz.plugs.rate_limit import RateLimit
 from zzz.plugs.request_id import RequestId
 from zzz.plugs.security import SecurityHeaders
 from zzz.plugs.session import Session, SessionData
+from zzz.plugs.session_db import DatabaseSessionStore
 from zzz.plugs.session_stores import MemorySessionStore, RedisSessionStore, SessionStore
 from zzz.plugs.static import Static
 
@@ -47,6 +48,7 @@ __all__ = [
     "CSRF",
     "CSRFToken",
     "Compress",
+    "DatabaseSessionStore",
     "ErrorHandler",
     "InvalidToken",
     "JWTAuth",
