@@ -24,7 +24,8 @@ CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "testdata" / "l
 PAUSES = {21, 22, 23}
 CLOSE_AFTER_FIRST = 5
 
-#: llhttp accepts these; we reject them on purpose (each documented in docs/guides/server-protocol.md).
+#: llhttp accepts these; we reject them on purpose (each documented in
+#: docs/guides/server-protocol.md).
 DELIBERATE = {
     "SOURCE request with ICE": "not HTTP (ICE protocol)",
     "OPTIONS request with RTSP": "not HTTP (RTSP protocol)",
