@@ -329,3 +329,33 @@ def test_datetime_defaults_and_pydantic_validation_still_work() -> None:
     assert user.model_dump()["inserted_at"] == dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     with pytest.raises(pydantic.ValidationError):
         SdUser.model_validate({"name": "a", "email": "e", "age": "old"})
+
+
+def test_association_names_resolve_in_the_owners_module_first() -> None:
+    import types
+
+    from zzz_db import Schema, has_many
+
+    def define(module_name: str) -> tuple[type[Schema], type[Schema]]:
+        # two modules that each define schemas with the same names
+        def body(annotations: dict[str, Any], **extra: Any) -> Any:
+            def fill(ns: dict[str, Any]) -> None:
+                ns.update(__module__=module_name, __annotations__=annotations, **extra)
+
+            return fill
+
+        post = types.new_class(
+            "SdPost", (Schema,), {"table": f"{module_name}_posts"}, body({"title": str})
+        )
+        author = types.new_class(
+            "SdAuthor",
+            (Schema,),
+            {"table": f"{module_name}_authors"},
+            body({"name": str}, posts=has_many("SdPost")),
+        )
+        return post, author
+
+    post_a, author_a = define("sd_mod_a")
+    post_b, author_b = define("sd_mod_b")
+    assert author_a.__dict__["posts"].target is post_a
+    assert author_b.__dict__["posts"].target is post_b

@@ -98,7 +98,8 @@ class Association:
         if self._target is None:
             from zzz_db.schema import resolve_schema
 
-            self._target = resolve_schema(self._target_ref, self._describe())
+            module = self.owner.__module__ if self.owner is not None else None
+            self._target = resolve_schema(self._target_ref, self._describe(), module)
         return self._target
 
     @property

@@ -235,8 +235,14 @@ def _info(cls: type[Schema]) -> SchemaInfo:
     return info  # type: ignore[no-any-return]
 
 
-def resolve_schema(ref: type[Schema] | str, where: str) -> type[Schema]:
+def resolve_schema(ref: type[Schema] | str, where: str, module: str | None = None) -> type[Schema]:
     """Find a schema class by class or by (qualified) class name.
+
+    Args:
+        ref: The class, or its name.
+        where: What is resolving it, for error messages.
+        module: The module of the referring schema: a name defined there wins over the
+            same name in other modules (as Python's own name lookup would resolve it).
 
     Raises:
         SchemaError: No such schema, or the name is ambiguous.
@@ -246,6 +252,9 @@ def resolve_schema(ref: type[Schema] | str, where: str) -> type[Schema]:
             raise SchemaError(f"{where}: {ref.__name__} is not a concrete Schema class")
         return ref
     found = _REGISTRY.get(ref, [])
+    if len(found) > 1 and module is not None:
+        local = [c for c in found if c.__module__ == module]
+        found = local or found
     if len(found) == 1:
         return found[0]
     if not found:
