@@ -202,3 +202,22 @@ def test_validators_directly():
     assert check_number("x", {"gt": 1}, None) is not None
     assert check_number(Decimal("2.5"), {"gt": 1, "lt": 3}, None) is None
     assert ErrorDetail("odd {", "x").message == "odd {"
+
+
+def test_schema_changeset_classmethod_matches_the_function() -> None:
+    from zzz_db import Schema, changeset
+
+    class CsWidget(Schema, table="cs_widgets"):
+        name: str
+        size: int = 0
+
+    new = CsWidget.changeset(None, {"name": "a", "size": "3"}).cast(["name", "size"])
+    assert new.valid
+    assert (
+        new.changes
+        == changeset(CsWidget, {"name": "a", "size": "3"}).cast(["name", "size"]).changes
+    )
+    existing = CsWidget(id=1, name="a", size=1)
+    update = CsWidget.changeset(existing, {"size": "x"}).cast(["size"])
+    assert not update.valid
+    assert "size" in update.errors

@@ -24,7 +24,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
-from typing import Any, ClassVar, Self, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Self, get_args, get_origin
 
 import pydantic
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +36,9 @@ from zzz_db.fields import FieldOptions, FieldSpec, Timestamps
 from zzz_db.query.builder import Query
 from zzz_db.query.expr import Columns, TableSource
 from zzz_db.types import Kind, classify
+
+if TYPE_CHECKING:
+    from zzz_db.changeset import Changeset
 
 __all__ = [
     "Schema",
@@ -197,6 +200,20 @@ class Schema(BaseModel):
         if found is None:
             found = info.cache["query"] = Query(info.source)
         return found
+
+    @classmethod
+    def changeset(
+        cls, record: Self | None = None, params: Mapping[str, Any] | None = None
+    ) -> Changeset[Self]:
+        """Start a changeset: ``User.changeset(None, params)`` for a new record,
+        ``User.changeset(user, params)`` for an existing one.
+
+        The same as :func:`zzz_db.changeset.changeset`; override it on a schema to
+        give the schema its own casting and validation rules, as Ecto apps do.
+        """
+        from zzz_db.changeset import changeset
+
+        return changeset(cls if record is None else record, params)
 
     @classmethod
     def alias(cls, name: str) -> TableSource:
