@@ -26,7 +26,7 @@ def service_unavailable(name: str, url: str, error: BaseException) -> None:
     message = f"{name} not reachable at {url}: {error!r}"
     if IN_CI:
         pytest.fail(f"{message} (CI=true: a missing service is a failure)")
-    pytest.skip(message)
+    pytest.skip(reason=message)
 
 
 def _check_tcp(url: str, default_port: int) -> None:

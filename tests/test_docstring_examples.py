@@ -29,6 +29,6 @@ def test_docstring_examples(name: str) -> None:
     try:
         module = importlib.import_module(name)
     except ImportError as exc:  # an optional extra that is not installed
-        pytest.skip(f"{name} needs an optional dependency: {exc}")
+        pytest.skip(reason=f"{name} needs an optional dependency: {exc}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"

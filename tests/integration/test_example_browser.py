@@ -45,7 +45,7 @@ PAGE_SIZE = 5
 def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: browser tests must run)")
-    pytest.skip(reason)
+    pytest.skip(reason=reason)
 
 
 def _require_browser() -> None:

@@ -40,7 +40,7 @@ process.stdout.write(JSON.stringify(results));
 def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: the Handlebars differential test must run)")
-    pytest.skip(reason)
+    pytest.skip(reason=reason)
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,9 @@ class TemplateRenderer(Protocol):
         self, name: str, context: MutableMapping[str, Any], *, layout: Any = ..., block: Any = ...
     ) -> str:
         """Render template ``name`` (inside a layout) to a string."""
-        ...
 
     def render_partial(self, name: str, context: MutableMapping[str, Any]) -> str:
         """Render template ``name`` without a layout."""
-        ...
 
 
 class RenderMixin(RespondMixin):

@@ -32,7 +32,6 @@ class _HasHeaders(Protocol):
     @property
     def headers(self) -> Headers:
         """The request headers."""
-        ...
 
 
 def _header(conn: _HasHeaders, name: str) -> str | None:

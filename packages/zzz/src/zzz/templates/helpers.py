@@ -85,7 +85,7 @@ def format_date(value: Any, fmt: str = "%Y-%m-%d") -> str:
 
 
 def json_helper(value: Any, indent: int | None = None) -> str:
-    """Serialise ``value`` to JSON with ``< > & '`` written as ``\\uXXXX`` escapes.
+    """Serialise ``value`` to JSON with ``< > & '`` written as ``\\u003c``-style escapes.
 
     ``{{json x}}`` is then safe in an HTML attribute (double quotes are escaped by ``{{}}``)
     and ``{{{json x}}}`` is safe inside ``<script>``.
