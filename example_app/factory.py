@@ -127,7 +127,6 @@ def create_app(settings: ExampleSettings | None = None) -> App:
         ),
     )
     templates = Templates(HERE / "templates", auto_reload=settings.env == "dev")
-    templates.compile_all()
     return App(
         router,
         settings=settings,

@@ -41,6 +41,7 @@ __all__ = [
     "decimal_from_db",
     "json_dumps",
     "json_loads",
+    "scalar_kind",
     "time_from_db",
     "uuid_from_db",
 ]
@@ -81,6 +82,8 @@ class Kind(enum.StrEnum):
     JSON = "json"
 
 
+#: Python scalar types and their kinds, most specific first (``bool`` before ``int``,
+#: ``datetime`` before ``date``).
 _SCALARS: tuple[tuple[type, Kind], ...] = (
     (bool, Kind.BOOL),
     (int, Kind.INT),
@@ -150,9 +153,15 @@ def classify(annotation: Any, *, json_field: bool = False) -> tuple[Kind, bool, 
         return Kind.ENUM, nullable, bare
     if issubclass(bare, pydantic.BaseModel) or typing.is_typeddict(bare):
         return Kind.JSON, nullable, bare
+    found = scalar_kind(bare)
+    return None if found is None else (found, nullable, bare)
+
+
+def scalar_kind(value_type: type) -> Kind | None:
+    """The kind of a scalar Python type (``bool``, ``int``, ..., ``time``), or ``None``."""
     for scalar, kind in _SCALARS:
-        if issubclass(bare, scalar):
-            return kind, nullable, bare
+        if issubclass(value_type, scalar):
+            return kind
     return None
 
 

@@ -55,8 +55,7 @@ class HelperOptions:
         Returns:
             The rendered HTML.
         """
-        ctx = self.this if context is _MISSING else context
-        return self._fn(ctx, self.data if data is None else data, tuple(block_params))
+        return self._render(self._fn, context, data, block_params)
 
     def inverse(
         self,
@@ -75,8 +74,17 @@ class HelperOptions:
         Returns:
             The rendered HTML.
         """
+        return self._render(self._inverse, context, data, block_params)
+
+    def _render(
+        self,
+        body: Callable[[Any, dict[str, Any], tuple[Any, ...]], str],
+        context: Any,
+        data: dict[str, Any] | None,
+        block_params: Sequence[Any],
+    ) -> str:
         ctx = self.this if context is _MISSING else context
-        return self._inverse(ctx, self.data if data is None else data, tuple(block_params))
+        return body(ctx, self.data if data is None else data, tuple(block_params))
 
     def frame(self, **values: Any) -> dict[str, Any]:
         """A child data frame with extra ``@`` variables (``options.frame(index=i)``)."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar, overload
 
 import pydantic
@@ -24,6 +22,7 @@ from zzz_db.types import (
     decimal_from_db,
     json_dumps,
     json_loads,
+    scalar_kind,
     uuid_from_db,
 )
 
@@ -156,12 +155,11 @@ class Dialect:
     def _converter_for_type(self, value_type: type) -> Converter | None:
         if issubclass(value_type, enum.Enum):
             return lambda v: self.adapt(v.value)
-        kinds = self._in_kinds
-        for base, kind in _TYPE_KINDS:
-            if issubclass(value_type, base):
-                return kinds[kind]
+        kind = scalar_kind(value_type)
+        if kind is not None:
+            return self._in_kinds[kind]
         if issubclass(value_type, (dict, list, tuple, pydantic.BaseModel)):
-            return kinds[Kind.JSON]
+            return self._in_kinds[Kind.JSON]
         return None
 
     # -- values out ----------------------------------------------------------------------
@@ -422,16 +420,3 @@ _PG_LOCKS = {
     "share": "SHARE",
     "key_share": "KEY SHARE",
 }
-
-_TYPE_KINDS: tuple[tuple[type, Kind], ...] = (
-    (bool, Kind.BOOL),
-    (int, Kind.INT),
-    (float, Kind.FLOAT),
-    (str, Kind.STR),
-    (bytes, Kind.BYTES),
-    (Decimal, Kind.DECIMAL),
-    (uuid.UUID, Kind.UUID),
-    (dt.datetime, Kind.DATETIME),
-    (dt.date, Kind.DATE),
-    (dt.time, Kind.TIME),
-)
